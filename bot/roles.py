@@ -1,0 +1,81 @@
+"""The roles a process can run: ``web`` (HTTP), ``worker`` and ``scheduler``.
+
+A registry maps each role name to a coroutine that runs until the stop event is set. One
+process may run several roles (the small-shop default runs all three); a bigger
+deployment runs one role per process, several processes per role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from .server import build_web_app
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RoleContext:
+    services: Services
+    host: str
+    port: int
+    stop: asyncio.Event
+    # Set by the web role once it listens: the actual port (useful with port 0).
+    bound: asyncio.Future[int] | None = None
+
+
+RoleRunner = Callable[[RoleContext], Awaitable[None]]
+
+
+async def run_web(ctx: RoleContext) -> None:
+    runner = web.AppRunner(
+        build_web_app(ctx.services),
+        shutdown_timeout=ctx.services.settings.server.shutdown_timeout,
+        access_log=None,
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, ctx.host, ctx.port)
+        await site.start()
+        port = runner.addresses[0][1]
+        log.info("web role listening on http://%s:%d", ctx.host, port)
+        if ctx.bound is not None and not ctx.bound.done():
+            ctx.bound.set_result(port)
+        await ctx.stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def run_worker(ctx: RoleContext) -> None:
+    # The inbound-message pipeline plugs in here; until then the role only keeps its slot
+    # in the lifecycle so deployments can already be laid out per role.
+    log.info("worker role started (no pipeline registered yet)")
+    await ctx.stop.wait()
+
+
+async def run_scheduler(ctx: RoleContext) -> None:
+    log.info("scheduler role started (no sweeps registered yet)")
+    await ctx.stop.wait()
+
+
+ROLES: dict[str, RoleRunner] = {
+    "web": run_web,
+    "worker": run_worker,
+    "scheduler": run_scheduler,
+}
+
+
+async def run_roles(ctx: RoleContext, roles: Sequence[str]) -> None:
+    """Run the named roles side by side until ``ctx.stop`` is set or one of them fails."""
+    unknown = [role for role in roles if role not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}")
+    async with asyncio.TaskGroup() as group:
+        for role in dict.fromkeys(roles):  # keep order, drop repeats
+            group.create_task(ROLES[role](ctx), name=f"role:{role}")

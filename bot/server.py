@@ -1,0 +1,51 @@
+"""The aiohttp application: health endpoints now; webhooks and the web inbox mount here."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+SERVICES_KEY = web.AppKey("services", Services)
+
+
+def build_web_app(services: Services) -> web.Application:
+    app = web.Application()
+    app[SERVICES_KEY] = services
+    app.router.add_get("/", index)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def index(request: web.Request) -> web.Response:
+    name = request.app[SERVICES_KEY].settings.app.name
+    return web.json_response({"service": name, "health": "/healthz"})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when PostgreSQL and Redis answer, 503 naming what doesn't (for load balancers)."""
+    services = request.app[SERVICES_KEY]
+    checks: dict[str, str] = {}
+    try:
+        async with services.pool.acquire() as conn:
+            await conn.fetchval("SELECT 1")
+        checks["postgres"] = "ok"
+    except Exception as err:  # noqa: BLE001 - asyncpg raises many types; report, don't crash
+        checks["postgres"] = f"error: {err}"
+    try:
+        await services.redis.ping()
+        checks["redis"] = "ok"
+    except (RedisError, OSError) as err:
+        checks["redis"] = f"error: {err}"
+    healthy = all(value == "ok" for value in checks.values())
+    if not healthy:
+        log.warning("health check failed: %s", checks)
+    return web.json_response(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )

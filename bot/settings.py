@@ -1,0 +1,225 @@
+"""Typed settings, loaded once at start-up.
+
+Where values come from, highest priority first:
+
+1. environment variables ``TRADEMATE__SECTION__KEY`` (e.g. ``TRADEMATE__DATABASE__URL``);
+2. the conventional ``DATABASE_URL`` / ``REDIS_URL`` / ``QDRANT_URL`` variables (what most
+   hosting platforms and our CI set);
+3. an optional override file named by ``TRADEMATE_CONFIG`` (same shape as ``config.yaml``);
+4. ``config.yaml`` at the project root, which holds every default with a comment.
+
+Secrets (``SECRET_KEYS``) come from the environment only: a YAML file that sets one is refused,
+so a secret can never be committed by accident. The models declare no defaults of their own:
+``config.yaml`` is the single place defaults live, and a key missing there fails loudly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config.yaml"
+ENV_PREFIX = "TRADEMATE__"
+OVERRIDE_FILE_ENV = "TRADEMATE_CONFIG"
+
+# Dotted keys that must never be read from a file.
+SECRET_KEYS = frozenset({"security.encryption_key", "llm.api_key", "qdrant.api_key"})
+
+# Conventional variable names honoured as a fallback for the namespaced ones.
+ENV_ALIASES = {
+    "DATABASE_URL": ("database", "url"),
+    "REDIS_URL": ("redis", "url"),
+    "QDRANT_URL": ("qdrant", "url"),
+}
+
+Role = Literal["web", "worker", "scheduler"]
+
+
+class ConfigError(Exception):
+    """The configuration is wrong or incomplete; the message names each offending key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppSettings(_Section):
+    name: str
+    env: Literal["development", "production", "test"]
+    data_dir: Path
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+    public_url: str = Field(pattern=r"^https?://")
+
+
+class ServerSettings(_Section):
+    host: str
+    port: int = Field(ge=0, le=65535)
+    roles: list[Role] = Field(min_length=1)
+    shutdown_timeout: float = Field(gt=0)
+
+
+class DatabaseSettings(_Section):
+    url: str | None = Field(pattern=r"^postgres(ql)?://")
+    pool_min: int = Field(ge=0)
+    pool_max: int = Field(ge=1)
+    command_timeout: float = Field(gt=0)
+
+
+class RedisSettings(_Section):
+    url: str | None = Field(pattern=r"^(redis|rediss|unix)://")
+    namespace: str = Field(pattern=r"^[a-z0-9_-]+$")
+
+
+class QdrantSettings(_Section):
+    url: str | None = Field(pattern=r"^https?://")
+    api_key: SecretStr | None = None
+    collection_prefix: str = Field(pattern=r"^[a-z0-9_]+$")
+    dense_size: int = Field(gt=0)
+
+
+class SecuritySettings(_Section):
+    encryption_key: SecretStr | None = None
+    session_ttl_seconds: int = Field(gt=0)
+    password_min_length: int = Field(ge=8)
+
+
+class LLMSettings(_Section):
+    provider: str | None
+    model: str | None
+    base_url: str | None
+    api_key: SecretStr | None = None
+    timeout_seconds: float = Field(gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything TradeMate can be told. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        extra="forbid",
+        frozen=True,
+    )
+
+    app: AppSettings
+    server: ServerSettings
+    database: DatabaseSettings
+    redis: RedisSettings
+    qdrant: QdrantSettings
+    security: SecuritySettings
+    llm: LLMSettings
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # init_settings carries the merged YAML files (see load_settings); env beats both.
+        return (env_settings, _AliasEnvSource(settings_cls), init_settings)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.app.data_dir.expanduser().resolve()
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database.url is None
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis.url is None
+
+
+class _AliasEnvSource(PydanticBaseSettingsSource):
+    """Maps DATABASE_URL and friends onto their nested keys."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ builds the whole mapping
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for var, (section, key) in ENV_ALIASES.items():
+            value = os.environ.get(var)
+            if value:
+                found.setdefault(section, {})[key] = value
+        return found
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Load and validate settings; raise :class:`ConfigError` naming every bad key."""
+    layers = [_read_yaml(config_file or DEFAULT_CONFIG_FILE)]
+    override = os.environ.get(OVERRIDE_FILE_ENV)
+    if override:
+        layers.append(_read_yaml(Path(override)))
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        _deep_merge(merged, layer)
+    try:
+        return Settings(**merged)
+    except ValidationError as err:
+        raise ConfigError(_describe(err)) from err
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(f"config file not found: {path}") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path} is not valid YAML: {err}") from err
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of sections")
+    leaked = sorted(key for key in _dotted_keys(data) if key in SECRET_KEYS)
+    if leaked:
+        names = ", ".join(f"{k} (set {_env_name(k)})" for k in leaked)
+        raise ConfigError(f"secrets must come from the environment, not {path}: {names}")
+    return data
+
+
+def _dotted_keys(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            keys.extend(_dotted_keys(value, f"{dotted}."))
+        elif value is not None:
+            keys.append(dotted)
+    return keys
+
+
+def _deep_merge(into: dict[str, Any], layer: Mapping[str, Any]) -> None:
+    for key, value in layer.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _env_name(dotted: str) -> str:
+    return ENV_PREFIX + dotted.upper().replace(".", "__")
+
+
+def _describe(err: ValidationError) -> str:
+    lines = ["invalid configuration:"]
+    for item in err.errors():
+        dotted = ".".join(str(part) for part in item["loc"])
+        hint = f" (config.yaml key {dotted!r} or env {_env_name(dotted)})"
+        given = item.get("input")
+        hidden = item["type"] == "missing" or isinstance(given, dict) or dotted in SECRET_KEYS
+        shown = "" if hidden else f", got {given!r}"
+        lines.append(f"  {dotted}: {item['msg']}{shown}{hint}")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Customers and their identities on each channel.
+
+A customer is a person; an identity is that person's account on one channel (a WhatsApp
+number, a Telegram user id, a WeChat OpenID). Intake finds-or-creates by identity, so a
+person who writes on two apps starts as two customers and can later be merged into one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..db import Connection
+from ..errors import Conflict, NotFound
+from ..models import Customer, CustomerIdentity
+
+
+@dataclass(frozen=True)
+class IdentityMatch:
+    customer: Customer
+    identity: CustomerIdentity
+    created: bool
+
+
+async def upsert_by_identity(
+    conn: Connection,
+    org_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    external_id: str,
+    *,
+    display_name: str | None = None,
+    language: str | None = None,
+    profile: dict | None = None,
+    seen_at: datetime | None = None,
+) -> IdentityMatch:
+    """Find the customer behind (channel, external id), creating both if new.
+
+    Safe under concurrency: two webhooks from one new customer race on the identity's
+    unique key; the loser's customer row is discarded inside its own transaction and it
+    returns the winner's customer. Call inside a transaction.
+    """
+    found = await _find_identity(conn, org_id, channel_id, external_id)
+    if found is not None:
+        if seen_at is not None:
+            await _touch(conn, found.customer.id, seen_at)
+        return found
+    async with conn.transaction():  # a savepoint when the caller already opened one
+        customer = await conn.fetchrow(
+            """
+            INSERT INTO customers (org_id, display_name, language, last_inbound_at)
+            VALUES ($1, $2, $3, $4) RETURNING *
+            """,
+            org_id,
+            display_name,
+            language,
+            seen_at,
+        )
+        identity = await conn.fetchrow(
+            """
+            INSERT INTO customer_identities
+                (org_id, customer_id, channel_id, external_id, display_name, profile)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (channel_id, external_id) DO NOTHING
+            RETURNING *
+            """,
+            org_id,
+            customer["id"],
+            channel_id,
+            external_id,
+            display_name,
+            profile or {},
+        )
+        if identity is not None:
+            return IdentityMatch(
+                Customer.from_record(customer), CustomerIdentity.from_record(identity), True
+            )
+        await conn.execute("DELETE FROM customers WHERE id = $1", customer["id"])
+    found = await _find_identity(conn, org_id, channel_id, external_id)
+    if found is None:  # the identity belongs to a channel of another org: refuse
+        raise Conflict(f"identity {external_id} on channel {channel_id} is not in this org")
+    return found
+
+
+async def _find_identity(
+    conn: Connection, org_id: uuid.UUID, channel_id: uuid.UUID, external_id: str
+) -> IdentityMatch | None:
+    record = await conn.fetchrow(
+        """
+        SELECT to_jsonb(i) AS identity, to_jsonb(c) AS customer
+        FROM customer_identities i JOIN customers c ON c.id = i.customer_id
+        WHERE i.org_id = $1 AND i.channel_id = $2 AND i.external_id = $3
+        """,
+        org_id,
+        channel_id,
+        external_id,
+    )
+    if record is None:
+        return None
+    return IdentityMatch(
+        Customer.model_validate(record["customer"]),
+        CustomerIdentity.model_validate(record["identity"]),
+        False,
+    )
+
+
+async def _touch(conn: Connection, customer_id: uuid.UUID, seen_at: datetime) -> None:
+    await conn.execute(
+        """
+        UPDATE customers SET last_inbound_at = GREATEST(last_inbound_at, $2)
+        WHERE id = $1
+        """,
+        customer_id,
+        seen_at,
+    )
+
+
+async def get(conn: Connection, org_id: uuid.UUID, customer_id: uuid.UUID) -> Customer:
+    record = await conn.fetchrow(
+        "SELECT * FROM customers WHERE org_id = $1 AND id = $2", org_id, customer_id
+    )
+    if record is None:
+        raise NotFound("customer", customer_id)
+    return Customer.from_record(record)
+
+
+async def search(
+    conn: Connection, org_id: uuid.UUID, query: str, *, limit: int = 20
+) -> list[Customer]:
+    """Customers whose name, company, e-mail or phone contains ``query`` (case-insensitive)."""
+    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    records = await conn.fetch(
+        """
+        SELECT * FROM customers
+        WHERE org_id = $1 AND merged_into_id IS NULL
+          AND (display_name ILIKE $2 OR company ILIKE $2 OR email ILIKE $2 OR phone ILIKE $2)
+        ORDER BY last_inbound_at DESC NULLS LAST, created_at DESC
+        LIMIT $3
+        """,
+        org_id,
+        pattern,
+        limit,
+    )
+    return [Customer.from_record(r) for r in records]
+
+
+async def identities(
+    conn: Connection, org_id: uuid.UUID, customer_id: uuid.UUID
+) -> list[CustomerIdentity]:
+    records = await conn.fetch(
+        "SELECT * FROM customer_identities WHERE org_id = $1 AND customer_id = $2"
+        " ORDER BY created_at",
+        org_id,
+        customer_id,
+    )
+    return [CustomerIdentity.from_record(r) for r in records]
+
+
+async def merge(
+    conn: Connection, org_id: uuid.UUID, source_id: uuid.UUID, target_id: uuid.UUID
+) -> Customer:
+    """Fold ``source`` into ``target``: identities, conversations and messages move over.
+
+    The source row stays, pointing at the target (``merged_into_id``), so old references
+    still resolve. Call inside a transaction.
+    """
+    if source_id == target_id:
+        raise Conflict("cannot merge a customer into itself")
+    source = await get(conn, org_id, source_id)
+    target = await get(conn, org_id, target_id)
+    for table in ("customer_identities", "conversations", "messages"):
+        # Table names come from the fixed tuple above, never from input.
+        await conn.execute(
+            f"UPDATE {table} SET customer_id = $3 WHERE org_id = $1 AND customer_id = $2",  # noqa: S608
+            org_id,
+            source.id,
+            target.id,
+        )
+    await conn.execute(
+        "UPDATE customers SET merged_into_id = $3 WHERE org_id = $1 AND id = $2",
+        org_id,
+        source.id,
+        target.id,
+    )
+    return await get(conn, org_id, target.id)
