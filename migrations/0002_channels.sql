@@ -22,7 +22,9 @@ CREATE TABLE channels (
     last_error_at    timestamptz,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (org_id, name)
+    UNIQUE (org_id, name),
+    -- Target of composite foreign keys: a child row must belong to its channel's org.
+    CONSTRAINT channels_id_org_key UNIQUE (id, org_id)
 );
 CREATE INDEX channels_org_platform_idx ON channels (org_id, platform);
 CREATE TRIGGER channels_set_updated_at BEFORE UPDATE ON channels

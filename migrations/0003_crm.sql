@@ -14,7 +14,8 @@ CREATE TABLE customers (
     phone           text,
     company         text,
     status          text NOT NULL DEFAULT 'new'
-                    CHECK (status IN ('new', 'lead', 'negotiating', 'customer', 'churned', 'blocked')),
+                    CHECK (status IN ('new', 'lead', 'negotiating',
+                                      'customer', 'churned', 'blocked')),
     -- 0..100, same scale as leads.score and message_classifications.lead_score.
     lead_score      integer NOT NULL DEFAULT 0 CHECK (lead_score BETWEEN 0 AND 100),
     -- Sandbox customers of `trademate try`: never sent to, excluded from stats, leads, follow-ups.
@@ -26,7 +27,9 @@ CREATE TABLE customers (
     last_inbound_at timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT customers_not_merged_into_self CHECK (merged_into_id <> id)
+    CONSTRAINT customers_not_merged_into_self CHECK (merged_into_id <> id),
+    -- Target of composite foreign keys: a child row must belong to its customer's org.
+    CONSTRAINT customers_id_org_key UNIQUE (id, org_id)
 );
 -- `/customer NAME`: equality and prefix LIKE on lower(display_name) in any collation.
 CREATE INDEX customers_org_name_idx ON customers (org_id, lower(display_name) text_pattern_ops);
@@ -36,7 +39,8 @@ CREATE INDEX customers_org_status_inbound_idx ON customers (org_id, status, last
 CREATE INDEX customers_org_email_idx ON customers (org_id, lower(email)) WHERE email IS NOT NULL;
 CREATE INDEX customers_org_phone_idx ON customers (org_id, phone) WHERE phone IS NOT NULL;
 CREATE INDEX customers_test_idx ON customers (org_id) WHERE is_test;
-CREATE INDEX customers_merged_into_idx ON customers (merged_into_id) WHERE merged_into_id IS NOT NULL;
+CREATE INDEX customers_merged_into_idx ON customers (merged_into_id)
+    WHERE merged_into_id IS NOT NULL;
 CREATE INDEX customers_owner_idx ON customers (owner_user_id) WHERE owner_user_id IS NOT NULL;
 CREATE TRIGGER customers_set_updated_at BEFORE UPDATE ON customers
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
@@ -46,15 +50,19 @@ CREATE TRIGGER customers_set_updated_at BEFORE UPDATE ON customers
 CREATE TABLE customer_identities (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     org_id       uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    customer_id  uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-    channel_id   uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    customer_id  uuid NOT NULL,
+    channel_id   uuid NOT NULL,
     external_id  text NOT NULL,
     display_name text,
     -- Platform profile as last seen (username, language_code, avatar, ...).
     profile      jsonb NOT NULL DEFAULT '{}',
     created_at   timestamptz NOT NULL DEFAULT now(),
     updated_at   timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (channel_id, external_id)
+    UNIQUE (channel_id, external_id),
+    -- Composite keys: the database itself refuses an identity whose customer or channel
+    -- belongs to another organization.
+    FOREIGN KEY (customer_id, org_id) REFERENCES customers (id, org_id) ON DELETE CASCADE,
+    FOREIGN KEY (channel_id, org_id) REFERENCES channels (id, org_id) ON DELETE CASCADE
 );
 CREATE INDEX customer_identities_customer_idx ON customer_identities (customer_id);
 CREATE INDEX customer_identities_org_idx ON customer_identities (org_id);
@@ -125,7 +133,8 @@ CREATE TABLE customer_activities (
     occurred_at   timestamptz NOT NULL DEFAULT now(),
     created_at    timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX customer_activities_customer_idx ON customer_activities (customer_id, occurred_at DESC);
+CREATE INDEX customer_activities_customer_idx
+    ON customer_activities (customer_id, occurred_at DESC);
 CREATE INDEX customer_activities_org_idx ON customer_activities (org_id, occurred_at DESC);
 
 -- A sales opportunity: from a hot-lead classification, an ad click (UTM), an import or staff.

@@ -6,8 +6,8 @@
 CREATE TABLE conversations (
     id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     org_id                uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    customer_id           uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-    channel_id            uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    customer_id           uuid NOT NULL,
+    channel_id            uuid NOT NULL,
     status                text NOT NULL DEFAULT 'open'
                           CHECK (status IN ('open', 'pending', 'snoozed', 'closed')),
     priority              text NOT NULL DEFAULT 'normal'
@@ -31,12 +31,18 @@ CREATE TABLE conversations (
     -- Sandbox conversation of `trademate try`.
     is_test               boolean NOT NULL DEFAULT false,
     created_at            timestamptz NOT NULL DEFAULT now(),
-    updated_at            timestamptz NOT NULL DEFAULT now()
+    updated_at            timestamptz NOT NULL DEFAULT now(),
+    -- Customer and channel must be of this conversation's org (composite keys), and
+    -- messages point here the same way.
+    FOREIGN KEY (customer_id, org_id) REFERENCES customers (id, org_id) ON DELETE CASCADE,
+    FOREIGN KEY (channel_id, org_id) REFERENCES channels (id, org_id) ON DELETE CASCADE,
+    CONSTRAINT conversations_id_org_key UNIQUE (id, org_id)
 );
 CREATE UNIQUE INDEX conversations_one_active_key ON conversations (channel_id, customer_id)
     WHERE status <> 'closed';
 -- Inbox lists: open conversations of an org, most recent first.
-CREATE INDEX conversations_org_status_last_idx ON conversations (org_id, status, last_message_at DESC);
+CREATE INDEX conversations_org_status_last_idx
+    ON conversations (org_id, status, last_message_at DESC);
 CREATE INDEX conversations_customer_idx ON conversations (customer_id, last_message_at DESC);
 CREATE INDEX conversations_channel_idx ON conversations (channel_id);
 CREATE INDEX conversations_assignee_idx ON conversations (assignee_id, status)
@@ -53,8 +59,8 @@ CREATE TRIGGER conversations_set_updated_at BEFORE UPDATE ON conversations
 CREATE TABLE messages (
     id                   uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     org_id               uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    conversation_id      uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-    channel_id           uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    conversation_id      uuid NOT NULL,
+    channel_id           uuid NOT NULL,
     customer_id          uuid REFERENCES customers (id) ON DELETE SET NULL,
     direction            text NOT NULL CHECK (direction IN ('inbound', 'outbound')),
     sender_type          text NOT NULL CHECK (sender_type IN ('customer', 'agent', 'ai', 'system')),
@@ -92,7 +98,11 @@ CREATE TABLE messages (
     -- clock_timestamp(), not now(): intake may commit many messages in one transaction (group
     -- commit) and they must still sort in arrival order within a conversation.
     created_at           timestamptz NOT NULL DEFAULT clock_timestamp(),
-    CONSTRAINT messages_channel_external_key UNIQUE (channel_id, external_message_id)
+    CONSTRAINT messages_channel_external_key UNIQUE (channel_id, external_message_id),
+    -- A message can only land in a conversation and channel of its own org.
+    FOREIGN KEY (conversation_id, org_id) REFERENCES conversations (id, org_id)
+        ON DELETE CASCADE,
+    FOREIGN KEY (channel_id, org_id) REFERENCES channels (id, org_id) ON DELETE CASCADE
 );
 CREATE INDEX messages_conversation_created_idx ON messages (conversation_id, created_at);
 -- Reconciler: stored but not (or no longer) being processed.
@@ -132,7 +142,8 @@ CREATE TABLE message_classifications (
     reviewed_at          timestamptz,
     created_at           timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX message_classifications_org_created_idx ON message_classifications (org_id, created_at);
+CREATE INDEX message_classifications_org_created_idx
+    ON message_classifications (org_id, created_at);
 -- `trademate model train`: the reviewed rows of one org.
 CREATE INDEX message_classifications_reviewed_idx ON message_classifications (org_id, review_status)
     WHERE review_status <> 'unreviewed';

@@ -41,7 +41,8 @@ CREATE TABLE documents (
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX documents_org_status_idx ON documents (org_id, status);
-CREATE INDEX documents_org_hash_idx ON documents (org_id, content_hash) WHERE content_hash IS NOT NULL;
+CREATE INDEX documents_org_hash_idx ON documents (org_id, content_hash)
+    WHERE content_hash IS NOT NULL;
 CREATE INDEX documents_kb_idx ON documents (knowledge_base_id) WHERE knowledge_base_id IS NOT NULL;
 CREATE TRIGGER documents_set_updated_at BEFORE UPDATE ON documents
     FOR EACH ROW EXECUTE FUNCTION set_updated_at();
@@ -164,7 +165,8 @@ CREATE TABLE memories (
     id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     org_id            uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     customer_id       uuid NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
-    memory_type       text NOT NULL DEFAULT 'long' CHECK (memory_type IN ('short', 'long', 'shared')),
+    memory_type       text NOT NULL DEFAULT 'long'
+                      CHECK (memory_type IN ('short', 'long', 'shared')),
     -- preference, need, quantity, location, language, event, ...
     category          text,
     content           text NOT NULL,

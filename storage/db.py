@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from .errors import StorageError
+from .errors import Conflict, StorageError
 
 Connection = asyncpg.Connection
 Pool = asyncpg.Pool
@@ -59,3 +59,17 @@ def redact_url(url: str) -> str:
     credentials, host = rest.rsplit("@", 1)
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+@asynccontextmanager
+async def conflict_as(conn: asyncpg.Connection, message: str) -> AsyncIterator[None]:
+    """Run the block in a savepoint; a unique violation becomes :class:`Conflict`.
+
+    The savepoint keeps the caller's transaction usable after the collision, so a service
+    can report the conflict and carry on.
+    """
+    try:
+        async with conn.transaction():
+            yield
+    except asyncpg.UniqueViolationError as err:
+        raise Conflict(message) from err

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
-from ..db import Connection
-from ..errors import Conflict, NotFound
+from ..db import Connection, conflict_as
+from ..errors import NotFound
 from ..models import Channel, Platform
 
 
@@ -20,7 +18,7 @@ async def create(
     config_encrypted: bytes,
     webhook_secret: str,
 ) -> Channel:
-    try:
+    async with conflict_as(conn, f"a channel named {name!r} already exists in this organization"):
         record = await conn.fetchrow(
             """
             INSERT INTO channels (org_id, platform, name, config_encrypted, webhook_secret)
@@ -33,8 +31,6 @@ async def create(
             config_encrypted,
             webhook_secret,
         )
-    except asyncpg.UniqueViolationError as err:
-        raise Conflict(f"a channel named {name!r} already exists in this organization") from err
     return Channel.from_record(record)
 
 

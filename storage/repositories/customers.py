@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import asyncpg
+
 from ..db import Connection
 from ..errors import Conflict, NotFound
 from ..models import Customer, CustomerIdentity
@@ -45,6 +47,32 @@ async def upsert_by_identity(
         if seen_at is not None:
             await _touch(conn, found.customer.id, seen_at)
         return found
+    try:
+        created = await _insert_with_identity(
+            conn, org_id, channel_id, external_id, display_name, language, profile, seen_at
+        )
+    except asyncpg.ForeignKeyViolationError as err:
+        # Composite keys refuse an identity on a channel of another organization.
+        raise Conflict(f"channel {channel_id} does not belong to organization {org_id}") from err
+    if created is not None:
+        return created
+    found = await _find_identity(conn, org_id, channel_id, external_id)
+    if found is None:  # the identity belongs to a channel of another org: refuse
+        raise Conflict(f"identity {external_id} on channel {channel_id} is not in this org")
+    return found
+
+
+async def _insert_with_identity(
+    conn: Connection,
+    org_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    external_id: str,
+    display_name: str | None,
+    language: str | None,
+    profile: dict | None,
+    seen_at: datetime | None,
+) -> IdentityMatch | None:
+    """Insert a customer and its identity; None if another transaction won the race."""
     async with conn.transaction():  # a savepoint when the caller already opened one
         customer = await conn.fetchrow(
             """
@@ -76,10 +104,7 @@ async def upsert_by_identity(
                 Customer.from_record(customer), CustomerIdentity.from_record(identity), True
             )
         await conn.execute("DELETE FROM customers WHERE id = $1", customer["id"])
-    found = await _find_identity(conn, org_id, channel_id, external_id)
-    if found is None:  # the identity belongs to a channel of another org: refuse
-        raise Conflict(f"identity {external_id} on channel {channel_id} is not in this org")
-    return found
+    return None
 
 
 async def _find_identity(

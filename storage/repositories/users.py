@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
-
-from ..db import Connection
-from ..errors import Conflict, NotFound
+from ..db import Connection, conflict_as
+from ..errors import NotFound
 from ..models import Role, User
 
 
@@ -20,7 +18,7 @@ async def create(
     password_hash: str | None = None,
     display_name: str | None = None,
 ) -> User:
-    try:
+    async with conflict_as(conn, f"a user with e-mail {email} already exists in this organization"):
         record = await conn.fetchrow(
             """
             INSERT INTO users (org_id, email, role, password_hash, display_name)
@@ -33,8 +31,6 @@ async def create(
             password_hash,
             display_name,
         )
-    except asyncpg.UniqueViolationError as err:
-        raise Conflict(f"a user with e-mail {email} already exists in this organization") from err
     return User.from_record(record)
 
 
@@ -79,15 +75,13 @@ async def list_for_org(conn: Connection, org_id: uuid.UUID) -> list[User]:
 async def link_telegram(
     conn: Connection, org_id: uuid.UUID, user_id: uuid.UUID, telegram_user_id: int | None
 ) -> User:
-    try:
+    async with conflict_as(conn, "that Telegram account is already linked to another user"):
         record = await conn.fetchrow(
             "UPDATE users SET telegram_user_id = $3 WHERE org_id = $1 AND id = $2 RETURNING *",
             org_id,
             user_id,
             telegram_user_id,
         )
-    except asyncpg.UniqueViolationError as err:
-        raise Conflict("that Telegram account is already linked to another user") from err
     if record is None:
         raise NotFound("user", user_id)
     return User.from_record(record)

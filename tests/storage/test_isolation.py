@@ -136,3 +136,28 @@ async def test_one_orgs_redis_keys_are_invisible_to_another(redis, keys):
     seen_a = [k async for k in redis.scan_iter(match=keys.org_pattern(org_a))]
     assert seen_a == [keys.org(org_a, "session", "1")]
     assert await redis.get(keys.org(org_a, "session", "1")) == "a"
+
+
+async def test_the_database_refuses_rows_that_point_across_orgs(conn, two_orgs):
+    """Composite foreign keys: even a buggy query can't attach A's rows to B's parents."""
+    import asyncpg
+
+    a, b = two_orgs
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO customer_identities (org_id, customer_id, channel_id, external_id)"
+                " VALUES ($1, $2, $3, 'x')",
+                a["org"].id,
+                a["customer"].id,
+                b["channel"].id,
+            )
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        async with conn.transaction():
+            await conn.execute(
+                "INSERT INTO messages (org_id, conversation_id, channel_id, direction,"
+                " sender_type, content) VALUES ($1, $2, $3, 'inbound', 'customer', 'x')",
+                a["org"].id,
+                b["convo"].id,
+                a["channel"].id,
+            )
