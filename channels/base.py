@@ -19,9 +19,10 @@ setWebhook). Capabilities are flags, not stubs: when a channel can't show button
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -48,6 +49,32 @@ class Capabilities:
     service_window_hours: int | None = None
 
 
+class TokenCache(Protocol):
+    """Where adapters keep short-lived access tokens (WeChat, WeCom) so that every process of
+    a deployment shares one token instead of each fetching its own (a new WeChat token
+    invalidates the old one after a grace period). Production wires this to Redis."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def set(self, key: str, value: str, ttl_seconds: int) -> None: ...
+
+
+class MemoryTokenCache:
+    """A per-process TokenCache, for tests and single-process use."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, tuple[str, float]] = {}
+
+    async def get(self, key: str) -> str | None:
+        value = self._items.get(key)
+        if value is None or value[1] < time.monotonic():
+            return None
+        return value[0]
+
+    async def set(self, key: str, value: str, ttl_seconds: int) -> None:
+        self._items[key] = (value, time.monotonic() + ttl_seconds)
+
+
 @dataclass(frozen=True)
 class ChannelEnvironment:
     """Deployment-wide settings adapters need: where the platform APIs are (tests point these
@@ -56,6 +83,7 @@ class ChannelEnvironment:
     public_url: str = "http://127.0.0.1:8080"
     api_bases: Mapping[str, str] = field(default_factory=dict)
     http_timeout: float = 10.0
+    token_cache: TokenCache = field(default_factory=MemoryTokenCache)
 
     def api_base(self, platform: str, default: str) -> str:
         return self.api_bases.get(platform) or default
