@@ -131,15 +131,19 @@ async def _serve(
     settings: Settings, roles: tuple[str, ...], host: str, port: int, *, migrate: bool
 ) -> None:
     from .roles import RoleContext, run_roles
+    from .runtime import open_runtime
     from .services import open_services
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_services(settings, run_migrations=migrate) as services:
+    async with (
+        open_services(settings, run_migrations=migrate) as services,
+        open_runtime(services) as runtime,
+    ):
         log.info("starting roles: %s (Ctrl+C to stop)", ", ".join(roles))
-        await run_roles(RoleContext(services, host, port, stop), roles)
+        await run_roles(RoleContext(services, runtime, host, port, stop), roles)
     log.info("stopped")
 
 

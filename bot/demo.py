@@ -18,6 +18,7 @@ from storage.repositories import audit, organizations, users
 
 from .passwords import hash_password
 from .roles import RoleContext, run_roles
+from .runtime import open_runtime
 from .services import Services, open_services
 from .settings import Settings
 
@@ -34,7 +35,10 @@ DEMO_PASSWORD = "demo-password"
 
 
 async def run_demo(settings: Settings, *, serve: bool, port: int | None) -> None:
-    async with open_services(settings, run_migrations=True) as services:
+    async with (
+        open_services(settings, run_migrations=True) as services,
+        open_runtime(services) as runtime,
+    ):
         organization = await ensure_demo_org(services)
         host = settings.server.host
         port = settings.server.port if port is None else port
@@ -51,7 +55,9 @@ async def run_demo(settings: Settings, *, serve: bool, port: int | None) -> None
             loop.add_signal_handler(sig, stop.set)
         bound: asyncio.Future[int] = loop.create_future()
         roles_task = asyncio.create_task(
-            run_roles(RoleContext(services, host, port, stop, bound), settings.server.roles)
+            run_roles(
+                RoleContext(services, runtime, host, port, stop, bound), settings.server.roles
+            )
         )
         done, _ = await asyncio.wait({bound, roles_task}, return_when=asyncio.FIRST_COMPLETED)
         if bound in done:

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from .runtime import ChannelRuntime
 from .server import build_web_app
 from .services import Services
+from .worker import MessageHandler, no_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +25,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RoleContext:
     services: Services
+    runtime: ChannelRuntime
     host: str
     port: int
     stop: asyncio.Event
     # Set by the web role once it listens: the actual port (useful with port 0).
     bound: asyncio.Future[int] | None = None
+    handler: MessageHandler = no_pipeline
 
 
 RoleRunner = Callable[[RoleContext], Awaitable[None]]
@@ -35,7 +39,7 @@ RoleRunner = Callable[[RoleContext], Awaitable[None]]
 
 async def run_web(ctx: RoleContext) -> None:
     runner = web.AppRunner(
-        build_web_app(ctx.services),
+        build_web_app(ctx.services, ctx.runtime),
         shutdown_timeout=ctx.services.settings.server.shutdown_timeout,
         access_log=None,
     )
@@ -53,10 +57,7 @@ async def run_web(ctx: RoleContext) -> None:
 
 
 async def run_worker(ctx: RoleContext) -> None:
-    # The inbound-message pipeline plugs in here; until then the role only keeps its slot
-    # in the lifecycle so deployments can already be laid out per role.
-    log.info("worker role started (no pipeline registered yet)")
-    await ctx.stop.wait()
+    await ctx.runtime.worker(ctx.services, ctx.handler).run(ctx.stop)
 
 
 async def run_scheduler(ctx: RoleContext) -> None:

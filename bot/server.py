@@ -7,18 +7,24 @@ import logging
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from .runtime import ChannelRuntime
 from .services import Services
+from .webhooks import HUB_KEY, INTAKE_KEY, PUBLIC_URL_KEY, add_webhook_routes
 
 log = logging.getLogger(__name__)
 
 SERVICES_KEY = web.AppKey("services", Services)
 
 
-def build_web_app(services: Services) -> web.Application:
-    app = web.Application()
+def build_web_app(services: Services, runtime: ChannelRuntime) -> web.Application:
+    app = web.Application(client_max_size=2 * 1024 * 1024)
     app[SERVICES_KEY] = services
+    app[HUB_KEY] = runtime.hub
+    app[INTAKE_KEY] = runtime.intake
+    app[PUBLIC_URL_KEY] = services.settings.app.public_url
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
+    add_webhook_routes(app)
     return app
 
 

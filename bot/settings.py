@@ -84,6 +84,35 @@ class QdrantSettings(_Section):
     dense_size: int = Field(gt=0)
 
 
+class PlatformRate(_Section):
+    per_channel: float = Field(gt=0)
+    burst: int = Field(ge=1)
+    per_recipient: float = Field(gt=0)
+
+
+class SendRetrySettings(_Section):
+    max_attempts: int = Field(ge=1)
+    base_delay: float = Field(ge=0)
+    max_delay: float = Field(gt=0)
+
+
+class ChannelsSettings(_Section):
+    api_base: dict[str, str | None]
+    http_timeout: float = Field(gt=0)
+    cache_seconds: float = Field(ge=0)
+    rate_limits: dict[str, PlatformRate]
+    send_retry: SendRetrySettings
+
+
+class WorkerSettings(_Section):
+    concurrency: int = Field(ge=1)
+    lease_seconds: float = Field(gt=0)
+    max_attempts: int = Field(ge=1)
+    reconcile_every: float = Field(gt=0)
+    pending_grace_seconds: float = Field(ge=0)
+    claim_idle_seconds: float = Field(gt=0)
+
+
 class SecuritySettings(_Section):
     encryption_key: SecretStr | None = None
     session_ttl_seconds: int = Field(gt=0)
@@ -114,6 +143,8 @@ class Settings(BaseSettings):
     database: DatabaseSettings
     redis: RedisSettings
     qdrant: QdrantSettings
+    channels: ChannelsSettings
+    worker: WorkerSettings
     security: SecuritySettings
     llm: LLMSettings
 

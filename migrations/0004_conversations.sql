@@ -90,6 +90,9 @@ CREATE TABLE messages (
                          CHECK (processing_status IN ('pending', 'processing', 'processed',
                                                       'failed', 'skipped')),
     processing_attempts  integer NOT NULL DEFAULT 0 CHECK (processing_attempts >= 0),
+    -- Lease start of the worker processing it; a lease older than the timeout means the
+    -- worker died and the reconciler may hand the message to another.
+    processing_started_at timestamptz,
     processed_at         timestamptz,
     error                text,
     sent_at              timestamptz,
@@ -108,6 +111,9 @@ CREATE INDEX messages_conversation_created_idx ON messages (conversation_id, cre
 -- Reconciler: stored but not (or no longer) being processed.
 CREATE INDEX messages_pending_processing_idx ON messages (created_at)
     WHERE processing_status IN ('pending', 'processing');
+-- Reconciler, outbound side: queued but never picked up, or a send interrupted mid-way.
+CREATE INDEX messages_outbound_unsent_idx ON messages (created_at)
+    WHERE direction = 'outbound' AND status IN ('queued', 'sending');
 CREATE INDEX messages_org_created_idx ON messages (org_id, created_at);
 CREATE INDEX messages_customer_created_idx ON messages (customer_id, created_at)
     WHERE customer_id IS NOT NULL;

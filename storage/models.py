@@ -134,6 +134,8 @@ class Message(Row):
     external_message_id: str | None
     status: str
     processing_status: str
+    processing_attempts: int = 0
+    error: str | None = None
     created_at: datetime
 
 

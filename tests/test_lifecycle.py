@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from bot.roles import RoleContext, run_roles
+from bot.runtime import open_runtime
 from bot.services import open_services
 from bot.settings import load_settings
 
@@ -36,10 +37,10 @@ async def test_services_open_and_close_in_order(settings):
 
 
 async def test_all_roles_serve_health_and_stop_cleanly(settings):
-    async with open_services(settings) as services:
+    async with open_services(settings) as services, open_runtime(services) as runtime:
         stop = asyncio.Event()
         bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        ctx = RoleContext(services, "127.0.0.1", 0, stop, bound)
+        ctx = RoleContext(services, runtime, "127.0.0.1", 0, stop, bound)
         task = asyncio.create_task(run_roles(ctx, ["web", "worker", "scheduler"]))
         port = await asyncio.wait_for(bound, 10)
         async with (
@@ -55,13 +56,13 @@ async def test_all_roles_serve_health_and_stop_cleanly(settings):
 
 
 async def test_health_reports_a_dead_dependency(settings):
-    async with open_services(settings) as services:
+    async with open_services(settings) as services, open_runtime(services) as runtime:
         await services.redis.aclose()
         services.redis = type(services.redis).from_url("redis://127.0.0.1:1")  # nothing listens
         stop = asyncio.Event()
         bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         task = asyncio.create_task(
-            run_roles(RoleContext(services, "127.0.0.1", 0, stop, bound), ["web"])
+            run_roles(RoleContext(services, runtime, "127.0.0.1", 0, stop, bound), ["web"])
         )
         port = await asyncio.wait_for(bound, 10)
         async with (
@@ -78,6 +79,7 @@ async def test_health_reports_a_dead_dependency(settings):
 
 
 async def test_unknown_role_is_refused(settings):
-    async with open_services(settings) as services:
+    async with open_services(settings) as services, open_runtime(services) as runtime:
+        ctx = RoleContext(services, runtime, "127.0.0.1", 0, asyncio.Event())
         with pytest.raises(ValueError, match="unknown role"):
-            await run_roles(RoleContext(services, "127.0.0.1", 0, asyncio.Event()), ["mailer"])
+            await run_roles(ctx, ["mailer"])

@@ -208,3 +208,22 @@ async def merge(
         target.id,
     )
     return await get(conn, org_id, target.id)
+
+
+async def identity_on_channel(
+    conn: Connection, org_id: uuid.UUID, customer_id: uuid.UUID, channel_id: uuid.UUID
+) -> CustomerIdentity:
+    """How to reach this customer on this channel (the newest identity if several)."""
+    record = await conn.fetchrow(
+        """
+        SELECT * FROM customer_identities
+        WHERE org_id = $1 AND customer_id = $2 AND channel_id = $3
+        ORDER BY created_at DESC LIMIT 1
+        """,
+        org_id,
+        customer_id,
+        channel_id,
+    )
+    if record is None:
+        raise NotFound("customer identity", f"{customer_id} on {channel_id}")
+    return CustomerIdentity.from_record(record)
