@@ -19,6 +19,7 @@ import click
 
 from storage.errors import StorageError
 
+from .cli_channels import register as register_channel_commands
 from .settings import ConfigError, Settings, load_settings
 
 T = TypeVar("T")
@@ -234,6 +235,8 @@ def demo(ctx: Context, no_serve: bool, port: int | None) -> None:
 
     run(run_demo(ctx.settings, serve=not no_serve, port=port))
 
+
+register_channel_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -55,6 +55,17 @@ class Intake:
     async def accept(
         self, channel: ChannelRef, inbound: Sequence[InboundMessage]
     ) -> list[IntakeOutcome]:
+        system = [m for m in inbound if not m.sender_id]
+        for message in system:
+            # Sender-less updates (a poll closing, an update with nothing in it) have no
+            # customer to attach to: acknowledged, not stored.
+            log.debug(
+                "ignoring sender-less %s %s (channel=%s)",
+                message.content_type,
+                message.event,
+                channel.id,
+            )
+        inbound = [m for m in inbound if m.sender_id]
         if not inbound:
             return []
         seen_keys = [self._seen_key(channel, m) for m in inbound]
