@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SendOutcome:
     message_id: uuid.UUID
-    status: str  # sent | queued (platform accepted, not yet sent) | failed | skipped
+    status: str  # the receipt's status (sent, queued by the platform), failed or skipped
     external_message_id: str | None = None
     error: str | None = None
 
@@ -99,7 +99,9 @@ class Sender:
                 org_id,
                 row.id,
                 external_message_id=receipt.external_message_id,
-                status="queued" if receipt.status == "queued" else "sent",
+                # Our "queued" means "not handed over yet"; once the platform has it, even
+                # in its own queue, it is "sent" here and status callbacks take it further.
+                status="sent",
             )
         log.info(
             "sent org=%s channel=%s message=%s external_id=%s",
