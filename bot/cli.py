@@ -15,6 +15,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
 
+import asyncpg
 import click
 
 from storage.errors import StorageError
@@ -57,6 +58,10 @@ def run(awaitable: Awaitable[T]) -> T:
         raise click.ClickException(f"configuration error: {err}") from err
     except (StorageError, ValueError) as err:
         raise click.ClickException(str(err)) from err
+    except asyncpg.UndefinedTableError as err:
+        raise click.ClickException(
+            f"the database has no TradeMate schema yet ({err}): run `trademate migrate`"
+        ) from err
 
 
 pass_context = click.make_pass_decorator(Context)

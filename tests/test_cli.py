@@ -99,3 +99,10 @@ def test_help_explains_every_command():
     serve_help = trademate(env, "serve", "--help").stdout
     for flag in ("--role", "--host", "--port"):
         assert flag in serve_help
+
+
+async def test_an_unmigrated_database_gets_a_hint_not_a_traceback(cli_env):
+    listed = trademate(cli_env, "org", "list")
+    assert listed.returncode == 1
+    assert "run `trademate migrate`" in listed.stderr
+    assert "Traceback" not in listed.stderr
