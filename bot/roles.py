@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from channels.registry import platforms
+
 from .runtime import ChannelRuntime
 from .server import build_web_app
 from .services import Services
@@ -38,6 +40,9 @@ RoleRunner = Callable[[RoleContext], Awaitable[None]]
 
 
 async def run_web(ctx: RoleContext) -> None:
+    # Import every adapter (and its vendor SDK: aiogram alone takes seconds) now, not inside
+    # the first webhook, where it would stall the event loop for every request in flight.
+    platforms()
     runner = web.AppRunner(
         build_web_app(ctx.services, ctx.runtime),
         shutdown_timeout=ctx.services.settings.server.shutdown_timeout,

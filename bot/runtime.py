@@ -56,6 +56,7 @@ class ChannelRuntime:
         )
 
     async def aclose(self) -> None:
+        await self.intake.aclose()  # answer every webhook whose batch is in flight
         await self.hub.aclose()
 
 

@@ -46,11 +46,20 @@ class WorkQueue:
             if "BUSYGROUP" not in str(err):  # the group exists already: fine
                 raise StorageError(f"cannot create consumer group on {self.stream}: {err}") from err
 
-    async def publish(self, items: Sequence[tuple[uuid.UUID, uuid.UUID]]) -> None:
-        """Append ``(org_id, item_id)`` pairs in one round trip."""
-        if not items:
+    async def publish(
+        self,
+        items: Sequence[tuple[uuid.UUID, uuid.UUID]],
+        *,
+        also_set: Sequence[str] = (),
+        ttl: int | None = None,
+    ) -> None:
+        """Append ``(org_id, item_id)`` pairs in one round trip; ``also_set`` keys are set to
+        "1" (with ``ttl``) in the same round trip (intake's dedupe markers)."""
+        if not items and not also_set:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
+            for key in also_set:
+                pipe.set(key, "1", ex=ttl)
             for org_id, item_id in items:
                 pipe.xadd(
                     self.stream,

@@ -103,7 +103,7 @@ async def test_a_lost_enqueue_still_commits_the_message(pool, redis, keys, chann
     """Redis fails after the commit: the webhook succeeds; the row waits for the reconciler."""
 
     class BrokenQueue:
-        async def publish(self, items):
+        async def publish(self, items, **_):
             raise ConnectionError("redis went away")
 
     intake = Intake(pool, redis, keys, BrokenQueue())
@@ -152,3 +152,36 @@ async def test_delivery_statuses_only_move_forward(pool, intake, channel_ref):
     assert row["status"] == "delivered" and row["delivered_at"] == now
     failed = [DeliveryStatus("SMout1", "failed", now, error_code="63016", error_message="window")]
     assert await intake.record_statuses(channel_ref, failed) == 1
+
+
+async def test_one_bad_message_in_a_batch_does_not_sink_the_others(
+    pool, redis, keys, intake_queue, channel_ref, caplog
+):
+    """A message the database refuses (here: aimed at another org's channel) fails alone;
+    the messages that shared its batch are stored and queued."""
+    from dataclasses import replace
+
+    from storage.db import transaction
+    from tests.storage.factories import make_channel, make_org
+
+    async with transaction(pool) as conn:
+        other_org = await make_org(conn)
+        foreign = await make_channel(conn, other_org, "whatsapp")
+    try:
+        # One flush at a time: the first call goes alone, the next three share a batch.
+        intake = Intake(pool, redis, keys, intake_queue, max_inflight=1)
+        wrong = replace(channel_ref, id=foreign.id)  # org A, but org B's channel
+        results = await asyncio.gather(
+            intake.accept(channel_ref, [inbound("SM-first")]),
+            intake.accept(channel_ref, [inbound("SM-good-1")]),
+            intake.accept(wrong, [inbound("SM-bad")]),
+            intake.accept(channel_ref, [inbound("SM-good-2")]),
+            return_exceptions=True,
+        )
+        assert isinstance(results[2], Exception)
+        assert all(r[0].created for i, r in enumerate(results) if i != 2)
+        assert await intake_queue.length() == 3
+        assert "storing singly" in caplog.text  # the shared batch really did fail over
+    finally:
+        async with pool.acquire() as conn:
+            await conn.execute("DELETE FROM organizations WHERE id = $1", other_org.id)

@@ -162,7 +162,7 @@ async def test_a_lost_enqueue_is_requeued_by_the_reconciler(
     from channels.intake import Intake
 
     class BrokenQueue:
-        async def publish(self, items):
+        async def publish(self, items, **_):
             raise ConnectionError("redis went away")
 
     broken = Intake(pool, redis, keys, BrokenQueue())
