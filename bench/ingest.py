@@ -72,20 +72,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def setup_channel(settings) -> tuple[uuid.UUID, uuid.UUID, str]:
-    async with open_services(settings, run_migrations=True) as services:
-        async with transaction(services.pool) as conn:
-            org = await organizations.create(conn, f"Bench {uuid.uuid4().hex[:6]}")
-            config = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": SENDER}
-            row = await channels.create(
-                conn,
-                org.id,
-                "whatsapp",
-                "bench",
-                config_encrypted=services.secrets.encrypt(config),
-                webhook_secret="unused",
-            )
-        return org.id, row.id, services.database_url
+async def setup_channel(services) -> tuple[uuid.UUID, uuid.UUID]:
+    async with transaction(services.pool) as conn:
+        org = await organizations.create(conn, f"Bench {uuid.uuid4().hex[:6]}")
+        config = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": SENDER}
+        row = await channels.create(
+            conn,
+            org.id,
+            "whatsapp",
+            "bench",
+            config_encrypted=services.secrets.encrypt(config),
+            webhook_secret="unused",
+        )
+    return org.id, row.id
 
 
 def start_server(port: int, public_url: str) -> subprocess.Popen:
@@ -226,22 +225,21 @@ async def baseline_inserts(database_url: str, n: int, concurrency: int) -> dict:
     return {"rows": n, "seconds": round(elapsed, 3), "per_second": round(n / elapsed, 1)}
 
 
-async def verify(settings, org_id, channel_id, n: int) -> dict:
-    async with open_services(settings) as services:
-        async with services.pool.acquire() as conn:
-            stored = await conn.fetchval(
-                "SELECT count(*) FROM messages WHERE channel_id = $1", channel_id
-            )
-            distinct = await conn.fetchval(
-                "SELECT count(DISTINCT external_message_id) FROM messages WHERE channel_id = $1",
-                channel_id,
-            )
-        queue = WorkQueue(services.redis, services.keys, INTAKE_STREAM)
-        queued = 0
-        async for _entry_id, fields in _stream_entries(services.redis, queue.stream):
-            queued += fields.get("org") == str(org_id)
-        async with services.pool.acquire() as conn:
-            await conn.execute("DELETE FROM organizations WHERE id = $1", org_id)
+async def verify(services, org_id, channel_id, n: int) -> dict:
+    async with services.pool.acquire() as conn:
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM messages WHERE channel_id = $1", channel_id
+        )
+        distinct = await conn.fetchval(
+            "SELECT count(DISTINCT external_message_id) FROM messages WHERE channel_id = $1",
+            channel_id,
+        )
+    queue = WorkQueue(services.redis, services.keys, INTAKE_STREAM)
+    queued = 0
+    async for _entry_id, fields in _stream_entries(services.redis, queue.stream):
+        queued += fields.get("org") == str(org_id)
+    async with services.pool.acquire() as conn:
+        await conn.execute("DELETE FROM organizations WHERE id = $1", org_id)
     return {
         "expected": n,
         "stored": stored,
@@ -269,7 +267,15 @@ async def main() -> None:
     args = parse_args()
     settings = load_settings()
     command = " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv])
-    org_id, channel_id, database_url = await setup_channel(settings)
+    # Held open for the whole run: with embedded defaults this process keeps the embedded
+    # servers up, and the server process started below shares them.
+    async with open_services(settings, run_migrations=True) as services:
+        await run(args, settings, services, command)
+
+
+async def run(args, settings, services, command: str) -> None:
+    org_id, channel_id = await setup_channel(services)
+    database_url = services.database_url
     port = free_port()
     public = f"http://127.0.0.1:{port}"
     url = f"{public}/webhooks/whatsapp/{channel_id}"
@@ -283,7 +289,7 @@ async def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    integrity = await verify(settings, org_id, channel_id, args.messages)
+    integrity = await verify(services, org_id, channel_id, args.messages)
     baseline = await baseline_inserts(database_url, args.messages, args.concurrency)
     first = passes[0]
     summary = {
