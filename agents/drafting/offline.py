@@ -1,0 +1,211 @@
+"""The offline drafter: a reply from the merchant's own knowledge, catalog and templates.
+
+In order: spam gets no draft; a confident FAQ (or approved past reply) answers the question
+itself; a price or purchase question is answered from the catalog — the price, the MOQ, an
+offer to quote — and never with a number the catalog doesn't have; complaints get an apology
+(and are escalated by policy); praise a thank-you; greetings a greeting; otherwise a relevant
+knowledge excerpt if one is close enough, or a polite hand-off. Every draft lists its sources.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from storage.repositories.products import Product
+
+from ..classifier.base import Classification
+from ..retrieval.base import Hit
+from .templates import name_part, render
+
+_PRICE_INTENTS = frozenset({"price_inquiry", "moq", "quote", "bulk_order", "purchase"})
+_QUANTITY = re.compile(
+    r"(\d{1,3}(?:[,.]\d{3})+|\d+)\s*(pcs|pieces?|units?|sets?|unidades|piezas|个|件|套)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DraftContext:
+    text: str
+    classification: Classification
+    hits: Sequence[Hit] = ()
+    products: Sequence[Product] = ()
+    customer_name: str | None = None
+    shop_name: str = "our shop"
+    overrides: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    language: str
+    kind: str  # faq | catalog | template | knowledge | handoff
+    confidence: float
+    sources: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Scores are the retriever's dense cosine (multilingual-e5: ~0.75 unrelated, ~0.9 same)."""
+
+    faq: float = 0.86
+    knowledge: float = 0.84
+
+
+class OfflineDrafter:
+    def __init__(self, thresholds: Thresholds | None = None) -> None:
+        self.thresholds = thresholds or Thresholds()
+
+    def draft(self, ctx: DraftContext) -> Draft | None:
+        c = ctx.classification
+        if c.category == "spam":
+            return None
+        language = c.language if c.language not in ("und", "") else "en"
+        fields = {"shop": ctx.shop_name, "name_part": name_part(ctx.customer_name, language)}
+
+        answer = self._faq(ctx, language)
+        if answer is not None and c.category in ("question", "purchase_intent", "other"):
+            return answer
+        if c.category == "purchase_intent" or c.sub_intent in _PRICE_INTENTS:
+            return self._catalog(ctx, language, fields)
+        simple = {"complaint": "apology", "praise": "thanks"}.get(c.category)
+        if simple is None and c.category == "other" and not ctx.hits:
+            simple = "greeting"
+        if simple is not None:
+            text, used = render(simple, language, fields, ctx.overrides)
+            return Draft(text, used, "template", 0.7, [{"kind": "template", "id": simple}])
+        knowledge = self._knowledge(ctx, language)
+        if knowledge is not None:
+            return knowledge
+        text, used = render("handoff", language, fields, ctx.overrides)
+        return Draft(text, used, "handoff", 0.3, [{"kind": "template", "id": "handoff"}])
+
+    def _faq(self, ctx: DraftContext, language: str) -> Draft | None:
+        confident = [
+            h for h in ctx.hits if h.kind in ("faq", "corpus") and _dense(h) >= self.thresholds.faq
+        ]
+        if not confident:
+            return None
+        # Prefer an answer already in the customer's language among the confident ones.
+        best = max(confident, key=lambda h: (h.language == language, _dense(h)))
+        return Draft(
+            best.text.strip(),
+            best.language or language,
+            "faq",
+            round(min(_dense(best), 1.0), 3),
+            [_source(best)],
+        )
+
+    def _catalog(self, ctx: DraftContext, language: str, fields: dict) -> Draft:
+        matched = match_products(ctx.text, ctx.products)
+        if not matched:
+            text, used = render("price_unknown", language, fields, ctx.overrides)
+            return Draft(text, used, "template", 0.4, [{"kind": "template", "id": "price_unknown"}])
+        quantity = _quantity(ctx.text)
+        lines, sources = [], []
+        used = language
+        for product in matched[:3]:
+            product_fields = {**fields, **_product_fields(product)}
+            if product.price is None:
+                line, used = render("no_price", language, product_fields, ctx.overrides)
+            else:
+                moq = ""
+                if product.moq:
+                    moq, _ = render("moq_part", language, product_fields, ctx.overrides)
+                line, used = render(
+                    "price", language, {**product_fields, "moq_part": moq}, ctx.overrides
+                )
+                if quantity and product.moq and quantity[0] < product.moq:
+                    extra, _ = render("below_moq", language, product_fields, ctx.overrides)
+                    line = f"{line} {extra}"
+            lines.append(line)
+            sources.append(
+                {
+                    "kind": "product",
+                    "id": str(product.id),
+                    "sku": product.sku,
+                    "price": None if product.price is None else str(product.price),
+                    "currency": product.currency,
+                }
+            )
+        if quantity:
+            offer, _ = render(
+                "quote_offer", language, {**fields, "quantity": quantity[1]}, ctx.overrides
+            )
+            lines.append(offer)
+        return Draft(" ".join(lines), used, "catalog", 0.75, sources)
+
+    def _knowledge(self, ctx: DraftContext, language: str) -> Draft | None:
+        chunks = [h for h in ctx.hits if _dense(h) >= self.thresholds.knowledge]
+        if not chunks:
+            return None
+        best = max(chunks, key=_dense)
+        excerpt = _excerpt(best.text)
+        text, used = render("knowledge", language, {"excerpt": excerpt}, ctx.overrides)
+        return Draft(text, used, "knowledge", round(_dense(best) * 0.8, 3), [_source(best)])
+
+
+def match_products(text: str, products: Sequence[Product]) -> list[Product]:
+    """Catalog products the message names: by SKU, name, English name or keyword."""
+    lowered = text.lower()
+    scored = []
+    for product in products:
+        names = [product.sku, product.name, product.name_en or "", *product.keywords]
+        best = 0
+        for name in filter(None, names):
+            needle = name.lower().strip()
+            if len(needle) < 2:
+                continue
+            if re.search(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", lowered) or (
+                not needle.isascii() and needle in lowered
+            ):
+                best = max(best, len(needle) + (100 if name == product.sku else 0))
+        if best:
+            scored.append((best, product))
+    return [p for _, p in sorted(scored, key=lambda s: -s[0])]
+
+
+def _product_fields(product: Product) -> dict[str, object]:
+    return {
+        "product": product.name,
+        "price": _money(product.price),
+        "currency": product.currency,
+        "unit": product.unit,
+        "moq": product.moq or "",
+    }
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.quantize(Decimal('0.01')):,}"
+
+
+def _quantity(text: str) -> tuple[int, str] | None:
+    match = _QUANTITY.search(text)
+    if not match:
+        return None
+    amount = int(re.sub(r"[,.]", "", match.group(1)))
+    return amount, f"{match.group(1)} {match.group(2)}"
+
+
+def _dense(hit: Hit) -> float:
+    return float(hit.payload.get("dense_score", hit.score))
+
+
+def _source(hit: Hit) -> dict[str, Any]:
+    return {
+        "kind": hit.kind,
+        "id": str(hit.id),
+        "score": round(_dense(hit), 4),
+        "title": hit.title,
+    }
+
+
+def _excerpt(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,290 @@
+"""The agent pipeline for one inbound message: classify → remember → retrieve → draft → policy.
+
+It runs in the worker after intake has stored the message, and is idempotent per message:
+the classification and the reply suggestion are unique per message, memories dedupe by
+content, and an auto-send happens only when the suggestion was created by this run. What it
+produces — a ``reply_suggestions`` row with sources, action and reason — is announced on the
+org's event channel for the approval loop.
+
+Sending is not this package's business: an auto-sent reply is handed to the ``Outbox`` that
+the composition root wires to the channels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import asyncpg
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from storage.models import Message
+from storage.redis_client import Keys
+from storage.repositories import (
+    classifications,
+    conversations,
+    customers,
+    organizations,
+    suggestions,
+)
+from storage.repositories import products as product_repo
+from storage.repositories import templates as template_repo
+
+from .classifier.base import Classification
+from .drafting.offline import Draft, DraftContext, OfflineDrafter
+from .memory.service import MemoryService, Recalled
+from .policy import Decision, decide
+from .retrieval.base import Hit
+
+log = logging.getLogger(__name__)
+
+
+class Classifier(Protocol):
+    def classify(self, text: str) -> Classification: ...
+
+
+class ClassifierSource(Protocol):
+    """Gives the classifier for an org (its own retrained model, or the default)."""
+
+    async def for_org(self, org_id: uuid.UUID) -> Classifier: ...
+
+
+class Retriever(Protocol):
+    async def search(self, org_id: uuid.UUID, query: str, *, limit: int = 5) -> list[Hit]: ...
+
+
+class Outbox(Protocol):
+    async def send_suggestion(
+        self, org_id: uuid.UUID, suggestion_id: uuid.UUID, conversation_id: uuid.UUID, text: str
+    ) -> None: ...
+
+
+@dataclass
+class Outcome:
+    """What the pipeline did with one message (returned to callers like `trademate try`)."""
+
+    message_id: uuid.UUID
+    classification: Classification | None = None
+    memories: list[Recalled] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    draft: Draft | None = None
+    decision: Decision | None = None
+    suggestion_id: uuid.UUID | None = None
+    skipped: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        classifiers: ClassifierSource,
+        memory: MemoryService,
+        drafter: OfflineDrafter,
+        retriever: Retriever | None = None,
+        redis: aioredis.Redis | None = None,
+        keys: Keys | None = None,
+        outbox: Outbox | None = None,
+    ) -> None:
+        self.pool = pool
+        self.classifiers = classifiers
+        self.memory = memory
+        self.drafter = drafter
+        self.retriever = retriever
+        self.redis = redis
+        self.keys = keys
+        self.outbox = outbox
+
+    async def __call__(self, message: Message) -> None:
+        """The worker's message handler."""
+        await self.handle(message)
+
+    async def handle(self, message: Message) -> Outcome:
+        outcome = Outcome(message.id)
+        text = (message.content or "").strip()
+        if message.direction != "inbound" or not text or message.content_type == "event":
+            outcome.skipped = "nothing to answer (no text, or a platform event)"
+            return outcome
+        clock = _Clock(outcome.timings_ms)
+        org_id = message.org_id
+        async with self.pool.acquire() as conn:
+            organization = await organizations.get(conn, org_id)
+            conversation = await conversations.get(conn, org_id, message.conversation_id)
+            customer = await customers.get(conn, org_id, conversation.customer_id)
+
+        with clock("classify"):
+            classifier = await self.classifiers.for_org(org_id)
+            c = await asyncio.to_thread(classifier.classify, text)
+        outcome.classification = c
+        await self._record_classification(message, conversation.id, customer.id, c)
+
+        if c.category != "spam":
+            with clock("memory"):
+                await self.memory.remember(org_id, customer.id, text, message_id=message.id)
+                outcome.memories = await self.memory.recall(org_id, customer.id, text)
+            if self.retriever is not None:
+                with clock("retrieve"):
+                    outcome.hits = await self.retriever.search(org_id, text, limit=5)
+
+        with clock("draft"):
+            async with self.pool.acquire() as conn:
+                catalog = await product_repo.active(conn, org_id)
+                overrides = await template_repo.overrides(conn, org_id)
+            outcome.draft = self.drafter.draft(
+                DraftContext(
+                    text=text,
+                    classification=c,
+                    hits=outcome.hits,
+                    products=catalog,
+                    customer_name=customer.display_name,
+                    shop_name=organization.name,
+                    overrides=overrides,
+                )
+            )
+        draft = outcome.draft
+        outcome.decision = decide(
+            c,
+            draft.kind if draft else None,
+            draft.confidence if draft else 0.0,
+            organization.settings,
+        )
+        if draft is None:
+            return outcome
+        await self._suggest(message, conversation, outcome)
+        return outcome
+
+    async def _record_classification(
+        self,
+        message: Message,
+        conversation_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        c: Classification,
+    ) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await classifications.record(
+                conn,
+                org_id=message.org_id,
+                message_id=message.id,
+                category=c.category,
+                confidence=c.confidence,
+                language=c.language,
+                sentiment=c.sentiment,
+                sub_intent=c.sub_intent,
+                urgency=c.urgency,
+                is_hot_lead=c.is_hot_lead,
+                lead_score=c.lead_score,
+                scores=dict(c.scores),
+                engine=c.engine,
+            )
+            await conn.execute(
+                "UPDATE messages SET language = $3 WHERE org_id = $1 AND id = $2",
+                message.org_id,
+                message.id,
+                c.language,
+            )
+            await conn.execute(
+                """
+                UPDATE customers SET language = COALESCE(language, $3),
+                                     lead_score = GREATEST(lead_score, $4)
+                WHERE org_id = $1 AND id = $2
+                """,
+                message.org_id,
+                customer_id,
+                c.language,
+                c.lead_score,
+            )
+            if c.category == "complaint":
+                await conn.execute(
+                    "UPDATE conversations SET priority = 'high', sentiment = $3"
+                    " WHERE org_id = $1 AND id = $2",
+                    message.org_id,
+                    conversation_id,
+                    c.sentiment,
+                )
+
+    async def _suggest(self, message: Message, conversation, outcome: Outcome) -> None:
+        draft, decision, c = outcome.draft, outcome.decision, outcome.classification
+        assert draft is not None and decision is not None and c is not None
+        sandbox = conversation.is_test
+        async with self.pool.acquire() as conn:
+            suggestion, created = await suggestions.create_reply(
+                conn,
+                org_id=message.org_id,
+                message_id=message.id,
+                conversation_id=conversation.id,
+                draft=draft.text,
+                language=draft.language,
+                sources=draft.sources,
+                confidence=draft.confidence,
+                engine="offline",
+                action=decision.action,
+                reason=decision.reason,
+                status=decision.suggestion_status,
+                metadata={
+                    "kind": draft.kind,
+                    "classification": _summary(c),
+                    "memories": [r.memory.content for r in outcome.memories],
+                    "timings_ms": outcome.timings_ms,
+                    "sandbox": sandbox,
+                },
+            )
+        outcome.suggestion_id = suggestion.id
+        if not created:
+            return  # re-processing: the first run already announced (and maybe sent) it
+        if decision.action == "auto_send" and self.outbox is not None and not sandbox:
+            await self.outbox.send_suggestion(
+                message.org_id, suggestion.id, conversation.id, draft.text
+            )
+        await self._announce(message.org_id, suggestion.id, conversation.id, decision)
+
+    async def _announce(self, org_id, suggestion_id, conversation_id, decision: Decision) -> None:
+        if self.redis is None or self.keys is None:
+            return
+        event = {
+            "type": "suggestion.created",
+            "suggestion_id": str(suggestion_id),
+            "conversation_id": str(conversation_id),
+            "action": decision.action,
+        }
+        try:
+            await self.redis.publish(self.keys.org(org_id, "events"), json.dumps(event))
+        except (RedisError, OSError) as err:  # the inbox also polls; an event is a nudge
+            log.warning("could not announce suggestion %s: %s", suggestion_id, err)
+
+
+def _summary(c: Classification) -> dict[str, Any]:
+    data = asdict(c)
+    data["scores"] = {k: round(v, 4) for k, v in c.scores.items()}
+    return data
+
+
+class _Clock:
+    """Records how long each stage took, in ms, into ``timings``."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+
+    def __call__(self, stage: str) -> _Stage:
+        return _Stage(self.timings, stage)
+
+
+class _Stage:
+    def __init__(self, timings: dict[str, float], stage: str) -> None:
+        self.timings, self.stage = timings, stage
+
+    def __enter__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timings[self.stage] = round((time.perf_counter() - self.started) * 1000, 2)
+
+
+__all__: Sequence[str] = ("Outcome", "Pipeline")

@@ -1,0 +1,50 @@
+"""What happens to a draft: sent by itself, queued for a person, escalated, or hidden.
+
+Per-org settings (``organizations.settings``), all optional:
+
+- ``autopilot`` (default false): nothing is sent without a person unless this is on;
+- ``auto_send_praise`` (default true when autopilot is on): thank-yous to praise go out;
+- ``auto_send_min_confidence`` (default 0.92): a knowledge answer at least this confident
+  goes out;
+- spam is always hidden (no draft); complaints are always escalated to a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .classifier.base import Classification
+
+Action = Literal["auto_send", "queue", "escalate", "hide"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str
+
+    @property
+    def suggestion_status(self) -> str:
+        return {"hide": "hidden", "escalate": "escalated"}.get(self.action, "pending")
+
+
+def decide(
+    classification: Classification,
+    draft_kind: str | None,
+    confidence: float,
+    org_settings: Mapping[str, Any],
+) -> Decision:
+    if classification.category == "spam":
+        return Decision("hide", "spam: no draft, hidden from the inbox")
+    if classification.category == "complaint":
+        return Decision("escalate", "complaint: high priority, the owner is notified")
+    if not org_settings.get("autopilot", False):
+        return Decision("queue", "autopilot is off: a person approves every reply")
+    if classification.category == "praise" and org_settings.get("auto_send_praise", True):
+        return Decision("auto_send", "autopilot: thanking praise")
+    threshold = float(org_settings.get("auto_send_min_confidence", 0.92))
+    if draft_kind == "faq" and confidence >= threshold:
+        return Decision("auto_send", f"autopilot: knowledge answer, confidence ≥ {threshold}")
+    return Decision("queue", "autopilot: not confident enough to send alone")

@@ -1,0 +1,129 @@
+"""Customer memories: facts worth keeping between conversations, visible to staff."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from ..db import Connection
+from ..errors import NotFound
+from ..models import Row
+
+
+class Memory(Row):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    customer_id: uuid.UUID
+    memory_type: str
+    category: str | None
+    content: str
+    importance: float
+    decay_rate: float
+    source: str
+    access_count: int
+    last_accessed_at: datetime | None
+    source_message_id: uuid.UUID | None
+    vector_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+async def for_customer(conn: Connection, org_id: uuid.UUID, customer_id: uuid.UUID) -> list[Memory]:
+    records = await conn.fetch(
+        """
+        SELECT * FROM memories
+        WHERE org_id = $1 AND customer_id = $2 AND (expires_at IS NULL OR expires_at > now())
+        ORDER BY importance DESC, updated_at DESC
+        """,
+        org_id,
+        customer_id,
+    )
+    return [Memory.from_record(r) for r in records]
+
+
+async def add(
+    conn: Connection,
+    *,
+    org_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    category: str,
+    content: str,
+    importance: float,
+    source: str = "rules",
+    memory_type: str = "long",
+    source_message_id: uuid.UUID | None = None,
+    created_by: uuid.UUID | None = None,
+    vector_id: uuid.UUID | None = None,
+) -> Memory:
+    record = await conn.fetchrow(
+        """
+        INSERT INTO memories (org_id, customer_id, memory_type, category, content, importance,
+                              source, source_message_id, created_by, vector_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        RETURNING *
+        """,
+        org_id,
+        customer_id,
+        memory_type,
+        category,
+        content,
+        importance,
+        source,
+        source_message_id,
+        created_by,
+        vector_id,
+    )
+    return Memory.from_record(record)
+
+
+async def update(
+    conn: Connection,
+    org_id: uuid.UUID,
+    memory_id: uuid.UUID,
+    *,
+    content: str,
+    importance: float | None = None,
+    source: str | None = None,
+    source_message_id: uuid.UUID | None = None,
+) -> Memory:
+    record = await conn.fetchrow(
+        """
+        UPDATE memories SET content = $3, importance = COALESCE($4, importance),
+                            source = COALESCE($5, source),
+                            source_message_id = COALESCE($6, source_message_id)
+        WHERE org_id = $1 AND id = $2
+        RETURNING *
+        """,
+        org_id,
+        memory_id,
+        content,
+        importance,
+        source,
+        source_message_id,
+    )
+    if record is None:
+        raise NotFound("memory", memory_id)
+    return Memory.from_record(record)
+
+
+async def delete(conn: Connection, org_id: uuid.UUID, memory_id: uuid.UUID) -> Memory:
+    record = await conn.fetchrow(
+        "DELETE FROM memories WHERE org_id = $1 AND id = $2 RETURNING *", org_id, memory_id
+    )
+    if record is None:
+        raise NotFound("memory", memory_id)
+    return Memory.from_record(record)
+
+
+async def touch(conn: Connection, org_id: uuid.UUID, memory_ids: Sequence[uuid.UUID]) -> None:
+    """Count a recall: recently useful memories resist decay."""
+    if memory_ids:
+        await conn.execute(
+            """
+            UPDATE memories SET access_count = access_count + 1, last_accessed_at = now()
+            WHERE org_id = $1 AND id = ANY($2::uuid[])
+            """,
+            org_id,
+            list(memory_ids),
+        )
