@@ -241,3 +241,25 @@ async def test_autopilot_sends_praise_thanks_through_the_outbox(pool, shop):
     outcome = await run(pool, ref, intake, pipeline, "thanks, great quality!")
     assert outcome.decision.action == "auto_send"
     assert sent == [(outcome.suggestion_id, outcome.draft.text)]
+
+
+async def test_the_channel_outbox_queues_a_reply_once(pool, redis, keys, shop):
+    from bot.outbox import ChannelOutbox
+
+    ref, intake, pipeline, _ = shop
+    outbound_queue = WorkQueue(redis, keys, "outbound")
+    pipeline.outbox = ChannelOutbox(pool, outbound_queue)
+    async with pool.acquire() as conn:
+        await organizations.update_settings(conn, ref.org_id, {"autopilot": True})
+    outcome = await run(pool, ref, intake, pipeline, "thanks, great quality!")
+    row = await _suggestion(pool, outcome.message_id)
+    assert row["status"] == "auto_sent" and row["sent_message_id"] is not None
+    async with pool.acquire() as conn:
+        sent = await conn.fetchrow("SELECT * FROM messages WHERE id = $1", row["sent_message_id"])
+    assert sent["direction"] == "outbound" and sent["status"] == "queued"
+    assert sent["content"] == outcome.draft.text and sent["ai_generated"]
+    assert await outbound_queue.length() == 1
+    again = await pipeline.outbox.send_suggestion(
+        ref.org_id, row["id"], row["conversation_id"], "again"
+    )
+    assert again is None and await outbound_queue.length() == 1
