@@ -174,5 +174,13 @@ async def keys(redis: aioredis.Redis) -> AsyncIterator[Keys]:
     try:
         yield builder
     finally:
-        async for key in redis.scan_iter(match=f"{builder.namespace}:*"):
-            await redis.delete(key)
+        await wipe_namespace(redis, builder.namespace)
+
+
+async def wipe_namespace(redis: aioredis.Redis, namespace: str) -> None:
+    """Delete every key of one test namespace (SCAN in large steps: the server is shared)."""
+    batch = []
+    async for key in redis.scan_iter(match=f"{namespace}:*", count=5000):
+        batch.append(key)
+    if batch:
+        await redis.delete(*batch)

@@ -25,6 +25,7 @@ from channels.models import ChannelRef
 from storage.db import transaction
 from storage.repositories import channels as channel_repo
 from storage.repositories import organizations
+from tests.conftest import wipe_namespace
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fakes.twilio_api import FakeTwilioAPI
 from tests.fakes.wechat_api import FakeWeChatAPI, FakeWeComAPI
@@ -139,3 +140,4 @@ async def stack(monkeypatch, database_url, redis_url, tmp_path, fakes) -> AsyncI
             await asyncio.wait_for(roles, 15)
             async with services.pool.acquire() as conn:
                 await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
+            await wipe_namespace(services.redis, settings.redis.namespace)
