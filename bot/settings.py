@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -119,12 +120,30 @@ class SecuritySettings(_Section):
     password_min_length: int = Field(ge=8)
 
 
+class ModelPriceSettings(_Section):
+    input_per_1k: Decimal = Field(ge=0)
+    output_per_1k: Decimal = Field(ge=0)
+
+
 class LLMSettings(_Section):
     provider: str | None
     model: str | None
     base_url: str | None
     api_key: SecretStr | None = None
     timeout_seconds: float = Field(gt=0)
+    temperature: float | None = Field(ge=0, le=2)
+    max_tokens: int = Field(gt=0)
+    structured_method: Literal["function_calling", "json_schema", "json_mode"]
+    cheap_model: str | None
+    daily_budget_usd: Decimal | None = Field(ge=0)
+    prices: dict[str, ModelPriceSettings]
+    cache_ttl_seconds: int = Field(ge=0)
+
+
+class AgentSettings(_Section):
+    faq_min_cosine: float = Field(ge=-1, le=1)
+    knowledge_min_cosine: float = Field(ge=-1, le=1)
+    retrieval_limit: int = Field(ge=1, le=50)
 
 
 class Settings(BaseSettings):
@@ -147,6 +166,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings
     security: SecuritySettings
     llm: LLMSettings
+    agents: AgentSettings
 
     @classmethod
     def settings_customise_sources(

@@ -47,3 +47,7 @@ class Hit:
     title: str | None = None  # the FAQ question, or the document title
     language: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # Per-vector scores behind ``score`` when the search saw them (see agents/retrieval/retriever):
+    # ``dense_score`` is a cosine in [-1, 1], the one scale that is stable across queries.
+    dense_score: float | None = None
+    lexical_score: float | None = None

@@ -44,7 +44,7 @@ def cls(category="question", language="en", sub_intent=None) -> Classification:
 
 
 def faq(answer, score=0.93, language="en", question="How long does shipping take?") -> Hit:
-    return Hit("faq", uuid.uuid4(), score, answer, question, language, {"dense_score": score})
+    return Hit("faq", uuid.uuid4(), score, answer, question, language, dense_score=score)
 
 
 drafter = OfflineDrafter()

@@ -77,7 +77,7 @@ class FAQRetriever:
                     "Shipping to Spain takes 7-10 days.",
                     "How long does shipping take?",
                     "en",
-                    {"dense_score": 0.93},
+                    dense_score=0.93,
                 )
             ]
         return []
