@@ -85,7 +85,13 @@ def make_qdrant_client(
     if path is None:
         return AsyncQdrantClient(location=":memory:")
     path.mkdir(parents=True, exist_ok=True)
-    return AsyncQdrantClient(path=str(path))
+    try:
+        return AsyncQdrantClient(path=str(path))
+    except RuntimeError as err:  # qdrant-client's word for "another process holds the folder"
+        raise VectorStoreError(
+            f"Qdrant local mode at {path} is in use by another process (is `trademate serve` "
+            "running?); stop it, or set qdrant.url so several processes share a Qdrant server"
+        ) from err
 
 
 class VectorStore:

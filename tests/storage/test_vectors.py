@@ -254,3 +254,13 @@ async def test_qdrant_errors_become_vector_store_errors(store: VectorStore) -> N
     missing = VectorStore(store._client, dense_size=3, prefix="never_created")
     with pytest.raises(VectorStoreError, match="never_created_corpus"):
         await missing.count(ORG_A, CollectionKind.CORPUS)
+
+
+
+async def test_a_locked_local_folder_is_reported_clearly(tmp_path):
+    first = make_qdrant_client(url=None, api_key=None, path=tmp_path / "q")
+    try:
+        with pytest.raises(VectorStoreError, match="in use by another process"):
+            make_qdrant_client(url=None, api_key=None, path=tmp_path / "q")
+    finally:
+        await first.close()
