@@ -31,6 +31,7 @@ from storage.repositories import (
     classifications,
     conversations,
     customers,
+    messages,
     organizations,
     suggestions,
 )
@@ -38,7 +39,9 @@ from storage.repositories import products as product_repo
 from storage.repositories import templates as template_repo
 
 from .classifier.base import Classification
+from .drafting.llm import LLMDrafter
 from .drafting.offline import Draft, DraftContext, OfflineDrafter
+from .errors import LLMUnavailable
 from .memory.service import MemoryService, Recalled
 from .policy import Decision, decide
 from .retrieval.base import Hit
@@ -78,6 +81,7 @@ class Outcome:
     decision: Decision | None = None
     suggestion_id: uuid.UUID | None = None
     skipped: str | None = None
+    engine: str = "offline"
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -93,6 +97,8 @@ class Pipeline:
         redis: aioredis.Redis | None = None,
         keys: Keys | None = None,
         outbox: Outbox | None = None,
+        retrieval_limit: int = 5,
+        llm: LLMDrafter | None = None,
     ) -> None:
         self.pool = pool
         self.classifiers = classifiers
@@ -102,6 +108,8 @@ class Pipeline:
         self.redis = redis
         self.keys = keys
         self.outbox = outbox
+        self.retrieval_limit = retrieval_limit
+        self.llm = llm
 
     async def __call__(self, message: Message) -> None:
         """The worker's message handler."""
@@ -124,7 +132,9 @@ class Pipeline:
             classifier = await self.classifiers.for_org(org_id)
             c = await asyncio.to_thread(classifier.classify, text)
         outcome.classification = c
-        await self._record_classification(message, conversation.id, customer.id, c)
+        await self._record_classification(
+            message, conversation.id, customer.id, c, getattr(classifier, "version", None)
+        )
 
         if c.category != "spam":
             with clock("memory"):
@@ -132,23 +142,27 @@ class Pipeline:
                 outcome.memories = await self.memory.recall(org_id, customer.id, text)
             if self.retriever is not None:
                 with clock("retrieve"):
-                    outcome.hits = await self.retriever.search(org_id, text, limit=5)
+                    outcome.hits = await self.retriever.search(
+                        org_id, text, limit=self.retrieval_limit
+                    )
 
         with clock("draft"):
             async with self.pool.acquire() as conn:
                 catalog = await product_repo.active(conn, org_id)
                 overrides = await template_repo.overrides(conn, org_id)
-            outcome.draft = self.drafter.draft(
-                DraftContext(
-                    text=text,
-                    classification=c,
-                    hits=outcome.hits,
-                    products=catalog,
-                    customer_name=customer.display_name,
-                    shop_name=organization.name,
-                    overrides=overrides,
-                )
+                turns = await messages.recent_in_conversation(conn, org_id, conversation.id)
+            ctx = DraftContext(
+                text=text,
+                classification=c,
+                hits=outcome.hits,
+                products=catalog,
+                customer_name=customer.display_name,
+                shop_name=organization.name,
+                overrides=overrides,
             )
+            outcome.draft = await self._llm_draft(org_id, ctx, outcome, turns)
+            if outcome.draft is None:
+                outcome.draft = self.drafter.draft(ctx)
         draft = outcome.draft
         outcome.decision = decide(
             c,
@@ -161,12 +175,34 @@ class Pipeline:
         await self._suggest(message, conversation, outcome)
         return outcome
 
+    async def _llm_draft(self, org_id, ctx: DraftContext, outcome: Outcome, turns) -> Draft | None:
+        """The LLM's checked draft, or None (no LLM, spam, or any failure: offline answers)."""
+        if self.llm is None or not self.llm.available or ctx.classification.category == "spam":
+            return None
+        try:
+            draft = await self.llm.draft(
+                org_id,
+                ctx,
+                memories=[r.memory.content for r in outcome.memories],
+                recent_turns=[
+                    f"{'customer' if m.direction == 'inbound' else 'shop'}: {m.content}"
+                    for m in turns
+                    if m.content
+                ],
+            )
+        except LLMUnavailable as err:
+            log.info("LLM draft unavailable for org %s, drafting offline: %s", org_id, err)
+            return None
+        outcome.engine = "llm"
+        return draft
+
     async def _record_classification(
         self,
         message: Message,
         conversation_id: uuid.UUID,
         customer_id: uuid.UUID,
         c: Classification,
+        model_version: str | None,
     ) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             await classifications.record(
@@ -183,6 +219,7 @@ class Pipeline:
                 lead_score=c.lead_score,
                 scores=dict(c.scores),
                 engine=c.engine,
+                model_version=model_version,
             )
             await conn.execute(
                 "UPDATE messages SET language = $3 WHERE org_id = $1 AND id = $2",
@@ -224,7 +261,7 @@ class Pipeline:
                 language=draft.language,
                 sources=draft.sources,
                 confidence=draft.confidence,
-                engine="offline",
+                engine=outcome.engine,
                 action=decision.action,
                 reason=decision.reason,
                 status=decision.suggestion_status,

@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,6 +22,8 @@ import click
 from storage.errors import StorageError
 
 from .cli_channels import register as register_channel_commands
+from .cli_classify import register as register_classify_commands
+from .cli_kb import register as register_kb_commands
 from .settings import ConfigError, Settings, load_settings
 
 T = TypeVar("T")
@@ -136,20 +139,24 @@ def serve(
 async def _serve(
     settings: Settings, roles: tuple[str, ...], host: str, port: int, *, migrate: bool
 ) -> None:
+    from .agent_runtime import open_pipeline
     from .roles import RoleContext, run_roles
     from .runtime import open_runtime
     from .services import open_services
+    from .worker import no_pipeline
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    working = "worker" in roles  # the agent pipeline needs the vector store
     async with (
-        open_services(settings, run_migrations=migrate) as services,
+        open_services(settings, run_migrations=migrate, with_vectors=working) as services,
         open_runtime(services) as runtime,
+        open_pipeline(services, runtime) if working else nullcontext(no_pipeline) as handler,
     ):
         log.info("starting roles: %s (Ctrl+C to stop)", ", ".join(roles))
-        await run_roles(RoleContext(services, runtime, host, port, stop), roles)
+        await run_roles(RoleContext(services, runtime, host, port, stop, handler=handler), roles)
     log.info("stopped")
 
 
@@ -242,6 +249,8 @@ def demo(ctx: Context, no_serve: bool, port: int | None) -> None:
 
 
 register_channel_commands(main)
+register_classify_commands(main)
+register_kb_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

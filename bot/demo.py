@@ -16,6 +16,7 @@ from storage.db import transaction
 from storage.errors import NotFound
 from storage.repositories import audit, organizations, users
 
+from .agent_runtime import open_pipeline
 from .passwords import hash_password
 from .roles import RoleContext, run_roles
 from .runtime import open_runtime
@@ -36,8 +37,9 @@ DEMO_PASSWORD = "demo-password"
 
 async def run_demo(settings: Settings, *, serve: bool, port: int | None) -> None:
     async with (
-        open_services(settings, run_migrations=True) as services,
+        open_services(settings, run_migrations=True, with_vectors=True) as services,
         open_runtime(services) as runtime,
+        open_pipeline(services, runtime) as pipeline,
     ):
         organization = await ensure_demo_org(services)
         host = settings.server.host
@@ -56,7 +58,8 @@ async def run_demo(settings: Settings, *, serve: bool, port: int | None) -> None
         bound: asyncio.Future[int] = loop.create_future()
         roles_task = asyncio.create_task(
             run_roles(
-                RoleContext(services, runtime, host, port, stop, bound), settings.server.roles
+                RoleContext(services, runtime, host, port, stop, bound, pipeline),
+                settings.server.roles,
             )
         )
         done, _ = await asyncio.wait({bound, roles_task}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,0 +1,140 @@
+"""What the category model leaves to rules: sub-intent, sentiment, urgency and the
+hot-lead score, each from the category, its probabilities and the text's signals.
+
+Rules rather than more models because each needs a reason a support agent can read ("asked
+for a quote, quantity 500 pcs") and works the same in every language the cue table covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .base import Sentiment, Urgency
+from .signals import Signals
+
+# Per category, the first sub-intent whose cues are present wins; the order puts the more
+# specific reading first ("has my order shipped?" is order_status, not shipping).
+SUB_INTENT_RULES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "question": (
+        ("order_status", ("order_status",)),
+        ("refund", ("refund",)),
+        ("moq", ("moq",)),
+        ("payment", ("payment",)),
+        ("shipping", ("shipping",)),
+        ("availability", ("availability",)),
+        ("price_inquiry", ("price", "money")),
+        ("specs", ("specs",)),
+    ),
+    "purchase_intent": (
+        ("sample_request", ("sample",)),
+        ("moq", ("moq",)),
+        ("quote_request", ("quote", "price", "money")),
+        ("order", ("purchase", "quantity")),
+    ),
+    "complaint": (
+        ("damaged_item", ("damaged",)),
+        ("wrong_item", ("wrong_item",)),
+        ("late_delivery", ("late",)),
+        ("refund", ("refund",)),
+        ("payment", ("payment",)),
+        ("service", ("service",)),
+    ),
+    "spam": (
+        ("phishing", ("phishing",)),
+        ("crypto_scam", ("crypto",)),
+        ("prize_scam", ("prize",)),
+        ("job_scam", ("job",)),
+        ("seo_offer", ("seo",)),
+        ("follow_spam", ("follow",)),
+        ("promo_link", ("promo", "url")),
+    ),
+    "praise": (
+        ("service", ("service", "shipping")),
+        ("product", ("positive",)),
+        ("thanks", ("thanks",)),
+    ),
+    "other": (
+        ("greeting", ("greeting",)),
+        ("farewell", ("farewell",)),
+        ("acknowledgement", ("acknowledge",)),
+    ),
+}
+# When no cue fires: a complaint is about quality, spam is a promotion, praise is for the
+# product.
+_FALLBACK = {
+    "complaint": "quality",
+    "spam": "promo_link",
+    "other": "small_talk",
+    "praise": "product",
+}
+
+
+def sub_intent(category: str, found: Signals) -> str | None:
+    for name, cues in SUB_INTENT_RULES.get(category, ()):
+        if found.has(*cues):
+            return name
+    return _FALLBACK.get(category)
+
+
+def sentiment(category: str, scores: Mapping[str, float], found: Signals) -> Sentiment:
+    """The model's praise-vs-complaint lean plus the lexicon's, so a question asked angrily
+    ("why is it STILL not here??") is negative and spam is always neutral."""
+    if category == "spam":
+        return "neutral"
+    lean = scores.get("praise", 0.0) - scores.get("complaint", 0.0)
+    words = found.count("positive") + found.count("thanks") - found.count("negative")
+    lean += 0.25 * max(-2, min(2, words))
+    if lean >= 0.35:
+        return "positive"
+    if lean <= -0.35:
+        return "negative"
+    return "neutral"
+
+
+def urgency(category: str, mood: Sentiment, found: Signals) -> Urgency:
+    if category in {"spam", "other", "praise"}:
+        return "low"
+    angry = found.has("anger") or found.shape.get("shouting") or found.shape.get("exclamations")
+    if found.has("urgent"):
+        return "high"
+    if category == "complaint" and (angry or found.has("soon") or found.count("negative") >= 3):
+        return "high"
+    if category == "purchase_intent" and found.has("soon"):
+        return "high"
+    return "normal"
+
+
+def lead(category: str, scores: Mapping[str, float], found: Signals) -> tuple[bool, int, list[str]]:
+    """(is_hot_lead, lead_score 0..100, the reasons). Hot means a purchase intent with
+    something concrete: a quantity, a quote or price request, or a way to pay."""
+    reasons = []
+    if found.shape.get("quantity"):
+        reasons.append("quantity")
+    if found.has("quote"):
+        reasons.append("asked for a quote")
+    if found.has("price", "money"):
+        reasons.append("asked for price")
+    if found.has("payment"):
+        reasons.append("asked how to pay")
+    if found.has("moq", "sample"):
+        reasons.append("asked about MOQ or samples")
+    if found.has("urgent", "soon"):
+        reasons.append("wants it soon")
+    buying = scores.get("purchase_intent", 0.0)
+    if category == "purchase_intent":
+        score = 45 + 15 * buying
+        score += 20 if "quantity" in reasons else 0
+        score += 10 if found.shape.get("big_quantity") else 0
+        score += 10 if {"asked for a quote", "asked for price"} & set(reasons) else 0
+        score += 5 * sum(r in reasons for r in ("asked how to pay", "wants it soon"))
+    elif category == "question":
+        # Pre-purchase questions are warm, not hot.
+        score = 10 + 30 * buying + (10 if reasons else 0)
+    elif category in {"spam", "complaint"}:
+        score = 0
+    else:
+        score = 20 * buying
+    score = int(round(max(0, min(100, score))))
+    concrete = {"quantity", "asked for a quote", "asked for price", "asked how to pay"}
+    hot = category == "purchase_intent" and bool(concrete & set(reasons)) and score >= 60
+    return hot, score, reasons

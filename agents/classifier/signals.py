@@ -1,0 +1,176 @@
+"""Hand-made signals of a message: cue-word hits, links, quantities and money.
+
+They feed the category model as extra features (``CueFeatures``) and drive the rules that
+fill in the rest of a :class:`~agents.classifier.base.Classification`: sub-intent,
+sentiment, urgency and the hot-lead score (see ``rules.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .corpus import fold
+from .lexicon import CUES
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+URL = re.compile(
+    r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\."
+    r"(?:com|net|org|info|xyz|top|shop|store|club|io|co|biz|online|site|vip|cc|to|bet|ly|cn"
+    r"|es|link|at|me|app|live|pro|fr|br)\b(?:/\S*)?",
+    re.IGNORECASE,
+)
+HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
+PHONE = re.compile(r"\+\d[\d\s-]{7,}\d")
+MONEY = re.compile(
+    r"[$€£¥₹]\s?\d|\d\s?(?:usd|eur|euros?|dollars?|dólares|dolares|pesos|reais|r\$|yuan|rmb"
+    r"|元|块|美元|欧元)|\b(?:usd|eur|r\$)\s?\d",
+    re.IGNORECASE,
+)
+_NUMBER = r"\d[\d,.\s]*\d|\d|[零一二两三四五六七八九十百千万]+"
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|ten|twenty|fifty|hundred|thousand|dos|tres|cuatro|cinco|seis"
+    r"|diez|cien|mil|dois|duas|trois|deux|cinq"
+)
+_UNITS = (
+    r"pcs?|pieces?|units?|sets?|boxes|box|cartons?|pallets?|containers?|kgs?|kilos?|tons?"
+    r"|tonnes?|toneladas?|meters?|metros?|bottles?|botellas?|garrafas?|pairs?|pares|dozens?"
+    r"|docenas?|unidades?|unidad|piezas?|pecas?|cajas?|juegos?|jars?|frascos?|bags?|bolsas?"
+    r"|lots?|chairs?|sillas?|mugs?|tazas?|playeras|camisetas|t-shirts|pieces|lots|kits?"
+)
+QUANTITY = re.compile(
+    rf"(?:\b(?:{_NUMBER}|{_NUMBER_WORDS})\s?(?:{_UNITS})\b)"
+    rf"|(?:(?:{_NUMBER})\s?(?:个|件|台|套|箱|吨|只|双|条|包|盒|把|瓶|斤|公斤|米|张|托|柜|打|份|支))"
+    rf"|(?:\b(?:i want|i need|we need|quiero|necesito|necesitamos|quero|je voudrais)\s\d{{2,}})",
+    re.IGNORECASE,
+)
+_BIG_NUMBER = re.compile(r"\d[\d,.]{2,}|[百千万]")
+
+
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+class _CueIndex:
+    """All cue terms in three lookups, so one pass over a text finds every cue: whole
+    Latin words and phrases (a dict of token tuples), Latin prefixes ("decepcion*"), and
+    Chinese terms (substring counts). Well under 0.1 ms per short message."""
+
+    def __init__(self, cues: dict[str, tuple[str, ...]]) -> None:
+        self.phrases: dict[tuple[str, ...], list[str]] = {}
+        self.prefixes: dict[str, list[tuple[str, str]]] = {}  # first 2 letters -> (prefix, cue)
+        cjk: dict[str, list[str]] = {}
+        for name, terms in cues.items():
+            for term in terms:
+                if _CJK_CHAR.search(term):
+                    cjk.setdefault(term, []).append(name)
+                elif term.endswith("*"):
+                    stem = term[:-1]
+                    self.prefixes.setdefault(stem[:2], []).append((stem, name))
+                else:
+                    key = tuple(_LATIN_TOKEN.findall(term))
+                    self.phrases.setdefault(key, []).append(name)
+        self.longest = max((len(k) for k in self.phrases), default=1)
+        self.cjk_terms = cjk
+
+    def count(self, folded: str) -> dict[str, int]:
+        hits: dict[str, int] = {}
+        tokens = _LATIN_TOKEN.findall(folded)
+        for i, token in enumerate(tokens):
+            for size in range(1, min(self.longest, len(tokens) - i) + 1):
+                for name in self.phrases.get(tuple(tokens[i : i + size]), ()):
+                    hits[name] = hits.get(name, 0) + 1
+            for stem, name in self.prefixes.get(token[:2], ()):
+                if token.startswith(stem):
+                    hits[name] = hits.get(name, 0) + 1
+        if _CJK_CHAR.search(folded):
+            # Substring counts, overlapping on purpose: "发货了吗" is both an order-status
+            # phrase and a question ("吗").
+            for term, names in self.cjk_terms.items():
+                found = folded.count(term)
+                if found:
+                    for name in names:
+                        hits[name] = hits.get(name, 0) + found
+        return hits
+
+
+_INDEX = _CueIndex(CUES)
+CUE_NAMES: tuple[str, ...] = tuple(CUES)
+SHAPE_NAMES: tuple[str, ...] = (
+    "url",
+    "handle",
+    "phone",
+    "quantity",
+    "big_quantity",
+    "money",
+    "question_mark",
+    "exclamations",
+    "shouting",
+    "short",
+    "no_letters",
+)
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the cue tables and patterns found in one text."""
+
+    cues: dict[str, int] = field(default_factory=dict)  # cue name -> number of hits
+    shape: dict[str, bool] = field(default_factory=dict)
+
+    def has(self, *names: str) -> bool:
+        return any(self.cues.get(n) or self.shape.get(n) for n in names)
+
+    def count(self, name: str) -> int:
+        return self.cues.get(name, 0)
+
+
+@lru_cache(maxsize=4096)
+def signals(text: str) -> Signals:
+    """Cue hits and shape flags of ``text`` (cached: the model and the rules both ask)."""
+    folded = fold(text)
+    stripped = URL.sub(" ", folded)  # words inside a link are not the customer's words
+    cues = _INDEX.count(stripped)
+    quantity = QUANTITY.search(stripped)
+    letters = [ch for ch in text if ch.isalpha()]
+    upper = sum(ch.isupper() for ch in letters)
+    shape = {
+        "url": bool(URL.search(folded)),
+        "handle": bool(HANDLE.search(text)),
+        "phone": bool(PHONE.search(text)),
+        "quantity": quantity is not None,
+        "big_quantity": bool(quantity and _BIG_NUMBER.search(quantity.group(0))),
+        "money": bool(MONEY.search(folded)),
+        "question_mark": "?" in text or "？" in text,
+        "exclamations": text.count("!") + text.count("！") >= 2,
+        "shouting": len(letters) >= 8 and upper / len(letters) > 0.6,
+        "short": len(stripped.split()) <= 2 and len(_CJK_CHAR.findall(text)) <= 4,
+        "no_letters": not letters,
+    }
+    return Signals(cues, shape)
+
+
+class CueFeatures(BaseEstimator, TransformerMixin):
+    """sklearn transformer: one column per cue (hits, capped at 2, scaled 0..1) and per
+    shape flag. Stateless; ``fit`` only exists for the pipeline."""
+
+    def fit(self, texts, y=None):
+        return self
+
+    def transform(self, texts) -> sparse.csr_matrix:
+        data = np.zeros((len(texts), len(CUE_NAMES) + len(SHAPE_NAMES)), dtype=np.float64)
+        for i, text in enumerate(texts):
+            found = signals(text)
+            for j, name in enumerate(CUE_NAMES):
+                data[i, j] = min(found.cues.get(name, 0), 2) / 2
+            for j, name in enumerate(SHAPE_NAMES, len(CUE_NAMES)):
+                data[i, j] = float(found.shape[name])
+        return sparse.csr_matrix(data)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([f"cue:{n}" for n in CUE_NAMES] + [f"shape:{n}" for n in SHAPE_NAMES])

@@ -1,0 +1,277 @@
+"""Hybrid search over an organization's FAQs, document chunks and approved past replies.
+
+One question becomes a dense vector (semantic, crosses languages) and a sparse lexical vector
+(exact words, product codes, names); each collection that holds a requested kind is searched
+with both and the candidates are fused by reciprocal rank. The org filter is added by
+:class:`~storage.vectors.VectorStore` on every query, so nothing here can read another org.
+
+Scores on a :class:`~agents.retrieval.base.Hit`:
+
+* ``score`` — what the list is ordered by; its scale depends on ``mode``: hybrid → a fused
+  reciprocal-rank score (only the order means anything), dense → cosine similarity in [-1, 1],
+  lexical → an IDF-weighted BM25-like sum (unbounded, not comparable across queries);
+* ``dense_score`` — the cosine of the query and the hit's dense vector whenever the dense search
+  saw the hit: the one score with a stable scale, used by :func:`confident_match`;
+* ``lexical_score`` — the raw lexical score, when the lexical search saw the hit.
+
+Fusion: ``"rrf"`` (the default) runs the dense and lexical searches separately and fuses them in
+Python with k=:data:`RRF_K` and weights; ``"qdrant"`` uses Qdrant's own RRF query
+(``VectorStore.search_hybrid``; k=2 in local mode) and reports no per-vector scores. Both are
+kept so the benchmark can compare them; see docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from agents.retrieval.base import Embedder, Hit, HitKind, SparseEncoder
+from storage.vectors import CollectionKind, SparseVector, VectorHit, VectorStore
+
+Mode = Literal["hybrid", "dense", "lexical"]
+Fusion = Literal["rrf", "qdrant"]
+KINDS: tuple[HitKind, ...] = ("faq", "chunk", "corpus")
+
+RRF_K = 10  # measured: 2 (Qdrant's) over-trusts each list's first hit, 60 flattens too much
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 0.5  # dense is the stronger signal on paraphrases; lexical breaks its ties
+PREFETCH = 30  # candidates per vector per collection
+# Top-hit cosine at which a FAQ answer is trusted on its own (see confident_match).
+CONFIDENT_COSINE = 0.90
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    collection: CollectionKind
+    hit: VectorHit
+
+
+class Retriever:
+    """Searches one org's knowledge; construct once and share (it holds no per-org state)."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        embedder: Embedder,
+        sparse: SparseEncoder,
+        *,
+        fusion: Fusion = "rrf",
+        prefetch: int = PREFETCH,
+        rrf_k: int = RRF_K,
+        dense_weight: float = DENSE_WEIGHT,
+        lexical_weight: float = LEXICAL_WEIGHT,
+    ) -> None:
+        if fusion not in ("rrf", "qdrant"):
+            raise ValueError(f"unknown fusion {fusion!r}")
+        self._store = store
+        self._embedder = embedder
+        self._sparse = sparse
+        self.fusion = fusion
+        self.prefetch = prefetch
+        self.rrf_k = rrf_k
+        self.weights = (dense_weight, lexical_weight)
+
+    async def search(
+        self,
+        org_id: uuid.UUID,
+        query: str,
+        *,
+        kinds: Iterable[HitKind] = KINDS,
+        limit: int = 5,
+        mode: Mode = "hybrid",
+        language: str | None = None,
+    ) -> list[Hit]:
+        """The ``limit`` best hits of ``org_id`` for ``query`` among ``kinds``.
+
+        ``language`` is accepted for callers that know the customer's language; retrieval is
+        deliberately language-blind (a Spanish question must find an English FAQ), so it is
+        not used to filter or re-rank.
+        """
+        del language  # see the docstring: kept in the signature on purpose
+        wanted = _check(kinds, mode)
+        if not wanted or limit <= 0 or not query.strip():
+            return []
+        dense, sparse = await asyncio.to_thread(self._encode, query, mode)
+        targets = _targets(wanted)
+        if mode == "hybrid" and self.fusion == "qdrant":
+            lists = await asyncio.gather(
+                *(self._qdrant_rrf(org_id, c, where, dense, sparse, limit) for c, where in targets)
+            )
+            merged = sorted((c for part in lists for c in part), key=lambda c: -c.hit.score)
+            return [_to_hit(c, c.hit.score) for c in merged[:limit]]
+        per_list = limit if mode != "hybrid" else max(self.prefetch, limit)
+        dense_hits, lexical_hits = await asyncio.gather(
+            self._each(targets, org_id, "dense", dense, per_list),
+            self._each(targets, org_id, "lexical", sparse, per_list),
+        )
+        if mode == "dense":
+            return [_to_hit(c, c.hit.score, dense=c.hit.score) for c in dense_hits[:limit]]
+        if mode == "lexical":
+            return [_to_hit(c, c.hit.score, lexical=c.hit.score) for c in lexical_hits[:limit]]
+        return self._fuse(dense_hits, lexical_hits, limit)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _encode(self, query: str, mode: Mode) -> tuple[list[float] | None, SparseVector | None]:
+        dense = self._embedder.embed_query(query) if mode != "lexical" else None
+        sparse = self._sparse.encode_query(query) if mode != "dense" else None
+        if sparse is not None and not sparse.indices:
+            sparse = None  # only stop words: nothing to match lexically
+        return dense, sparse
+
+    async def _each(
+        self,
+        targets: Sequence[tuple[CollectionKind, dict]],
+        org_id: uuid.UUID,
+        using: str,
+        vector: list[float] | SparseVector | None,
+        limit: int,
+    ) -> list[_Candidate]:
+        """One search per collection, merged into one list by score (none without a vector).
+
+        Cosines are comparable across collections; lexical scores only roughly (each collection
+        has its own IDF), which is why fusion works on ranks.
+        """
+
+        async def one(collection: CollectionKind, where: dict) -> list[_Candidate]:
+            if using == "dense":
+                found = await self._store.search_dense(
+                    org_id, collection, vector, limit=limit, where=where or None
+                )
+            else:
+                found = await self._store.search_sparse(
+                    org_id, collection, vector, limit=limit, where=where or None
+                )
+            return [_Candidate(collection, hit) for hit in found]
+
+        if vector is None:
+            return []
+        parts = await asyncio.gather(*(one(c, where) for c, where in targets))
+        return sorted((c for part in parts for c in part), key=lambda c: -c.hit.score)
+
+    async def _qdrant_rrf(
+        self,
+        org_id: uuid.UUID,
+        collection: CollectionKind,
+        where: dict,
+        dense: list[float] | None,
+        sparse: SparseVector | None,
+        limit: int,
+    ) -> list[_Candidate]:
+        if dense is None or sparse is None:  # nothing to fuse: fall back to the one we have
+            if dense is not None:
+                found = await self._store.search_dense(
+                    org_id, collection, dense, limit=limit, where=where or None
+                )
+            else:
+                found = await self._store.search_sparse(
+                    org_id, collection, sparse, limit=limit, where=where or None
+                )
+        else:
+            found = await self._store.search_hybrid(
+                org_id,
+                collection,
+                dense=dense,
+                sparse=sparse,
+                limit=limit,
+                prefetch_limit=self.prefetch,
+                where=where or None,
+            )
+        return [_Candidate(collection, hit) for hit in found]
+
+    def _fuse(
+        self, dense_hits: list[_Candidate], lexical_hits: list[_Candidate], limit: int
+    ) -> list[Hit]:
+        """Weighted reciprocal rank fusion: sum of weight / (k + rank) over the two lists."""
+        fused: dict[uuid.UUID, float] = {}
+        seen: dict[uuid.UUID, _Candidate] = {}
+        dense_of: dict[uuid.UUID, float] = {}
+        lexical_of: dict[uuid.UUID, float] = {}
+        ranked = (
+            (dense_hits, self.weights[0], dense_of),
+            (lexical_hits, self.weights[1], lexical_of),
+        )
+        for candidates, weight, raw in ranked:
+            for rank, candidate in enumerate(candidates, start=1):
+                key = candidate.hit.id
+                fused[key] = fused.get(key, 0.0) + weight / (self.rrf_k + rank)
+                seen.setdefault(key, candidate)
+                raw[key] = candidate.hit.score
+        # Ties (rare) go to the higher cosine: the better-calibrated signal.
+        order = sorted(fused, key=lambda key: (-fused[key], -dense_of.get(key, -2.0)))
+        return [
+            _to_hit(seen[key], fused[key], dense=dense_of.get(key), lexical=lexical_of.get(key))
+            for key in order[:limit]
+        ]
+
+
+def confident_match(hits: Sequence[Hit], *, min_cosine: float = CONFIDENT_COSINE) -> Hit | None:
+    """The top hit if it is a FAQ or corpus answer whose cosine clears ``min_cosine``.
+
+    For the offline drafting step: a confident match may be proposed as the reply itself;
+    anything below goes to a template or a hand-off. The default was chosen on the benchmark
+    (precision of the top hit above the threshold; docs/BENCHMARKS.md). Needs hits from
+    ``mode="dense"`` or ``"hybrid"`` with ``fusion="rrf"`` (the ones that carry a cosine).
+    """
+    if not hits:
+        return None
+    top = hits[0]
+    if top.kind == "chunk" or top.dense_score is None or top.dense_score < min_cosine:
+        return None
+    return top
+
+
+def _check(kinds: Iterable[HitKind], mode: str) -> set[HitKind]:
+    if mode not in ("hybrid", "dense", "lexical"):
+        raise ValueError(f"unknown mode {mode!r}")
+    wanted = set(kinds)
+    unknown = wanted - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown kinds {sorted(unknown)}; expected some of {KINDS}")
+    return wanted
+
+
+def _targets(wanted: set[HitKind]) -> list[tuple[CollectionKind, dict]]:
+    """The collections to search, each with its payload condition."""
+    targets: list[tuple[CollectionKind, dict]] = []
+    knowledge = sorted(wanted & {"faq", "chunk"})
+    if knowledge:
+        # Both kinds wanted: no condition at all, which also spares a payload check per point.
+        where = {"source_kind": knowledge[0]} if len(knowledge) == 1 else {}
+        targets.append((CollectionKind.KNOWLEDGE, where))
+    if "corpus" in wanted:
+        targets.append((CollectionKind.CORPUS, {}))
+    return targets
+
+
+def _to_hit(
+    candidate: _Candidate,
+    score: float,
+    *,
+    dense: float | None = None,
+    lexical: float | None = None,
+) -> Hit:
+    payload = candidate.hit.payload
+    if candidate.collection == CollectionKind.CORPUS:
+        kind: HitKind = "corpus"
+    else:
+        kind = "chunk" if payload.get("source_kind") == "chunk" else "faq"
+    if kind == "chunk":
+        text, title = payload.get("text") or "", payload.get("title")
+    else:
+        text, title = payload.get("answer") or "", payload.get("question")
+    row = payload.get("row_id")
+    return Hit(
+        kind=kind,
+        id=uuid.UUID(row) if row else candidate.hit.id,
+        score=score,
+        text=text,
+        title=title,
+        language=payload.get("language"),
+        payload=payload,
+        dense_score=dense,
+        lexical_score=lexical,
+    )

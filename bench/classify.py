@@ -1,0 +1,156 @@
+"""Offline classifier quality and speed on the held-out test split of the shipped corpus.
+
+Trains on the corpus's train split only, classifies the test split (never trained on by
+any model we ship or train per org), and prints per-class precision/recall/F1, macro-F1,
+the confusion matrix, per-language figures, language-id and sub-intent accuracy, plus
+training time and classification speed. The baseline in the same run is the same pipeline
+without the hand-made cue features (plain character + word n-grams), so the ratio shows
+what the multilingual cues add.
+
+    .venv/bin/python bench/classify.py                 # test split
+    .venv/bin/python bench/classify.py --json          # the same as one JSON object
+    .venv/bin/python bench/classify.py --validation    # tuning: hold out part of train
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agents.classifier import model as model_module  # noqa: E402
+from agents.classifier.corpus import CORPUS_PATH, is_validation, load_rows  # noqa: E402
+from agents.classifier.evaluation import evaluate, format_report  # noqa: E402
+from agents.classifier.features import build_pipeline  # noqa: E402
+from agents.classifier.model import OfflineClassifier  # noqa: E402
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=CORPUS_PATH)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="evaluate on a validation part of the train split instead of the test split "
+        "(use this while tuning; the test split is for the final figure)",
+    )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline run")
+    return parser.parse_args()
+
+
+def _without_cues():
+    pipeline = build_pipeline()
+    features = pipeline.steps[0][1]
+    features.transformer_list = [(n, t) for n, t in features.transformer_list if n != "cues"]
+    features.transformer_weights = None
+    return pipeline
+
+
+def _speed(model: OfflineClassifier, texts: list[str]) -> dict[str, float]:
+    started = time.perf_counter()
+    model.classify_many(texts)
+    batch_seconds = time.perf_counter() - started
+    latencies = []
+    for text in texts[:300]:
+        started = time.perf_counter()
+        model.classify(text)
+        latencies.append((time.perf_counter() - started) * 1000)
+    latencies.sort()
+    return {
+        "batch_messages_per_second": round(len(texts) / batch_seconds, 1),
+        "single_p50_ms": round(statistics.median(latencies), 3),
+        "single_p95_ms": round(latencies[int(len(latencies) * 0.95) - 1], 3),
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    command = "python " + " ".join(shlex.quote(a) for a in ["bench/classify.py", *sys.argv[1:]])
+    rows = load_rows(args.corpus)
+    train = [r for r in rows if r.split == "train"]
+    if args.validation:
+        held_out = [r for r in train if is_validation(r.text)]
+        train = [r for r in train if not is_validation(r.text)]
+        split = "validation (20% of train groups)"
+    else:
+        held_out = [r for r in rows if r.split == "test"]
+        split = "test"
+    texts = [r.text for r in held_out]
+
+    started = time.perf_counter()
+    model = OfflineClassifier.train(train)
+    training_seconds = time.perf_counter() - started
+    report = evaluate(held_out, model.classify_many(texts))
+    report["per_source_accuracy"] = {
+        source: round(
+            sum(
+                r.category == c.category
+                for r, c in zip(held_out, model.classify_many(texts), strict=True)
+                if r.source == source
+            )
+            / count,
+            4,
+        )
+        for source, count in sorted(Counter(r.source for r in held_out).items())
+    }
+    result = {
+        "command": command,
+        "split": split,
+        "train_rows": len(train),
+        "evaluated_rows": len(held_out),
+        "training_seconds": round(training_seconds, 2),
+        "speed": _speed(model, texts),
+        **report,
+    }
+    if not args.no_baseline:
+        original = model_module.build_pipeline
+        model_module.build_pipeline = _without_cues
+        try:
+            baseline = OfflineClassifier.train(train)
+        finally:
+            model_module.build_pipeline = original
+        base_report = evaluate(held_out, baseline.classify_many(texts))
+        result["baseline_without_cues"] = {
+            "macro_f1": base_report["macro_f1"],
+            "per_language": {k: v["macro_f1"] for k, v in base_report["per_language"].items()},
+        }
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return
+    print(f"$ {command}")
+    print(
+        f"train {len(train)} rows in {result['training_seconds']:.2f}s; "
+        f"evaluated on the {split} split ({len(held_out)} rows)"
+    )
+    print()
+    print(format_report(report))
+    print()
+    print(
+        "per-source accuracy: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in report["per_source_accuracy"].items())
+    )
+    speed = result["speed"]
+    print(
+        f"speed: {speed['batch_messages_per_second']:.0f} msg/s batched; one at a time "
+        f"p50 {speed['single_p50_ms']:.2f} ms, p95 {speed['single_p95_ms']:.2f} ms"
+    )
+    if "baseline_without_cues" in result:
+        base = result["baseline_without_cues"]
+        langs = ", ".join(f"{k} {v:.4f}" for k, v in base["per_language"].items())
+        print(
+            f"baseline without cue features: macro-F1 {base['macro_f1']:.4f} ({langs}); "
+            f"ratio {report['macro_f1'] / max(base['macro_f1'], 1e-9):.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

