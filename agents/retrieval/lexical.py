@@ -8,7 +8,7 @@ tokenize the same way):
 * runs of Han characters are segmented by jieba into words, and every pair of adjacent Han
   characters is added as a bigram term too — segmentation of a short query and of a long FAQ
   often disagree ("转账" vs "转账失败"), and bigrams still match where the words do not;
-* everything else is split into letter/digit words, accent-folded ("transferéncia" and
+* everything else is split into letter/digit words, accent-folded ("transferência" and
   "transferencia" are one term) and filtered through a small English + Spanish stop-word list;
   words longer than four letters lose a plural "s" ("transfers" / "transfer", "tarjetas" /
   "tarjeta").
@@ -22,8 +22,8 @@ score a BM25 variant.
 Measured with ``bench/retrieval.py --tune`` (dev split, lexical-only hit@3 / MRR): BM25
 saturation beats raw counts on English (0.697/0.621 vs 0.684/0.584); jieba words and Han bigrams
 each add MRR on Chinese (0.608 with both, 0.583 without jieba words, 0.550 without bigrams —
-30 queries, so a weak signal); the plural strip helps Spanish (0.633 vs 0.600) and English
-slightly. Hybrid results move by less than a point with any of them: on paraphrase questions the
+30 queries, so a weak signal); the plural strip helps Spanish (0.633 vs 0.600) and leaves English
+level. Hybrid results move by less than a point with any of them: on paraphrase questions the
 dense vector carries retrieval, and the lexical vector earns its place on exact words — product
 names, codes, places — that a small embedding model blurs.
 """
