@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -184,3 +186,28 @@ async def wipe_namespace(redis: aioredis.Redis, namespace: str) -> None:
         batch.append(key)
     if batch:
         await redis.delete(*batch)
+
+
+# ---------------------------------------------------------------- the CLI as a user runs it
+@pytest.fixture
+async def cli_env(databases, redis_url, tmp_path):
+    """Environment for a ``trademate`` subprocess against a fresh, empty database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEMATE")}
+    env.update(
+        DATABASE_URL=await databases.create("cli"),
+        REDIS_URL=redis_url,
+        TRADEMATE__APP__DATA_DIR=str(tmp_path / "var"),
+        TRADEMATE__REDIS__NAMESPACE=f"cli{uuid.uuid4().hex[:8]}",
+        TRADEMATE__APP__LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def trademate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,  # commands that load the embedding model or train take a while
+    )

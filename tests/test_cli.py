@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 
 import asyncpg
 import pytest
 
+from tests.conftest import trademate
+
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def cli_env(databases, redis_url, tmp_path):
-    """Environment for a CLI run against a fresh, empty database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEMATE")}
-    env.update(
-        DATABASE_URL=await databases.create("cli"),
-        REDIS_URL=redis_url,
-        TRADEMATE__APP__DATA_DIR=str(tmp_path / "var"),
-        TRADEMATE__REDIS__NAMESPACE=f"cli{uuid.uuid4().hex[:8]}",
-        TRADEMATE__APP__LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def trademate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 async def test_migrate_then_migrate_again_is_a_noop(cli_env):

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from tests.conftest import trademate
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
-from tests.test_cli import cli_env, trademate  # noqa: F401 - fixture reused
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +19,7 @@ async def run_cli(env, *args):
 
 
 @pytest.fixture
-async def org_env(cli_env):  # noqa: F811 - the imported fixture, extended
+async def org_env(cli_env):
     assert (await run_cli(cli_env, "migrate")).returncode == 0
     created = await run_cli(cli_env, "org", "create", "Canal Shop")
     return {**cli_env, "ORG": created.stdout.strip()}

