@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
+from redis.exceptions import RedisError
 
 from channels.sender import Sender
 from storage.models import Message
@@ -131,8 +132,10 @@ class Worker:
                 entries = await queue.read(
                     self.name, count=self.config.concurrency, block_ms=self.config.block_ms
                 )
-            except (OSError, ConnectionError) as err:
-                log.warning("queue %s unreachable: %s", queue.stream, err)
+            except (RedisError, OSError) as err:
+                if stop.is_set():
+                    break  # shutting down (Ctrl+C also stops the embedded Redis at once)
+                log.warning("queue %s unreachable, retrying: %s", queue.stream, err)
                 await _wait(stop, 1.0)
                 continue
             for entry in entries:

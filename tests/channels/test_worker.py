@@ -192,3 +192,27 @@ async def test_a_processed_message_is_never_processed_again(
     assert await worker.process_inbound(entry) == "skipped"
     await worker.recover_once()
     assert handler.seen[outcome.message_id] == 1
+
+
+async def test_a_redis_outage_does_not_kill_the_worker(pool, intake_queue, outbound_queue):
+    """The consumer keeps retrying while Redis is away, and stops cleanly when told to."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    class FlakyQueue:
+        stream = "flaky"
+
+        def __init__(self) -> None:
+            self.reads = 0
+
+        async def read(self, *args, **kwargs):
+            self.reads += 1
+            raise RedisConnectionError("Connection closed by server.")
+
+    flaky = FlakyQueue()
+    worker = make_worker(pool, intake_queue, outbound_queue, RecordingHandler())
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker._consume(flaky, worker.process_inbound, stop))
+    await asyncio.sleep(1.2)  # at least one retry after the first failure
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert flaky.reads >= 2 and task.exception() is None
