@@ -17,8 +17,10 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import asyncpg
@@ -121,7 +123,7 @@ class Pipeline:
         if message.direction != "inbound" or not text or message.content_type == "event":
             outcome.skipped = "nothing to answer (no text, or a platform event)"
             return outcome
-        clock = _Clock(outcome.timings_ms)
+        clock = partial(_timed, outcome.timings_ms)
         org_id = message.org_id
         async with self.pool.acquire() as conn:
             organization = await organizations.get(conn, org_id)
@@ -303,25 +305,14 @@ def _summary(c: Classification) -> dict[str, Any]:
     return data
 
 
-class _Clock:
-    """Records how long each stage took, in ms, into ``timings``."""
-
-    def __init__(self, timings: dict[str, float]) -> None:
-        self.timings = timings
-
-    def __call__(self, stage: str) -> _Stage:
-        return _Stage(self.timings, stage)
-
-
-class _Stage:
-    def __init__(self, timings: dict[str, float], stage: str) -> None:
-        self.timings, self.stage = timings, stage
-
-    def __enter__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __exit__(self, *exc: object) -> None:
-        self.timings[self.stage] = round((time.perf_counter() - self.started) * 1000, 2)
+@contextmanager
+def _timed(timings: dict[str, float], stage: str) -> Iterator[None]:
+    """Records how long the block took, in ms, as ``timings[stage]``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = round((time.perf_counter() - started) * 1000, 2)
 
 
 __all__: Sequence[str] = ("Outcome", "Pipeline")

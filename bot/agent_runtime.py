@@ -82,7 +82,6 @@ async def _open_gateway(settings: Settings, services: Services):
 
     api_key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
     values = settings.llm.model_dump(exclude={"api_key"})
-    values["prices"] = {name: price for name, price in values["prices"].items()}
     config = LLMConfig.from_mapping({**values, "api_key": api_key})
     async with services.pool.acquire() as conn:
         await register_versions(conn)

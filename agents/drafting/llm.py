@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import LLMUnavailable
-from .offline import Draft, DraftContext
+from .offline import Draft, DraftContext, hit_source, product_source
 
 log = logging.getLogger(__name__)
 
@@ -127,19 +127,7 @@ def _sources(ids: Sequence[str], ctx: DraftContext) -> list[dict[str, Any]]:
     for raw in ids:
         key = raw.strip().strip("[]")
         if key in shown:
-            hit = shown[key]
-            sources.append(
-                {"kind": hit.kind, "id": str(hit.id), "score": hit.dense_score, "title": hit.title}
-            )
+            sources.append(hit_source(shown[key]))
         elif key in products:
-            product = products[key]
-            sources.append(
-                {
-                    "kind": "product",
-                    "id": str(product.id),
-                    "sku": product.sku,
-                    "price": None if product.price is None else str(product.price),
-                    "currency": product.currency,
-                }
-            )
+            sources.append(product_source(products[key]))
     return sources

@@ -98,7 +98,7 @@ class OfflineDrafter:
             best.language or language,
             "faq",
             round(min(_dense(best), 1.0), 3),
-            [_source(best)],
+            [hit_source(best)],
         )
 
     def _catalog(self, ctx: DraftContext, language: str, fields: dict) -> Draft:
@@ -124,15 +124,7 @@ class OfflineDrafter:
                     extra, _ = render("below_moq", language, product_fields, ctx.overrides)
                     line = f"{line} {extra}"
             lines.append(line)
-            sources.append(
-                {
-                    "kind": "product",
-                    "id": str(product.id),
-                    "sku": product.sku,
-                    "price": None if product.price is None else str(product.price),
-                    "currency": product.currency,
-                }
-            )
+            sources.append(product_source(product))
         if quantity:
             offer, _ = render(
                 "quote_offer", language, {**fields, "quantity": quantity[1]}, ctx.overrides
@@ -147,7 +139,7 @@ class OfflineDrafter:
         best = max(chunks, key=_dense)
         excerpt = _excerpt(best.text)
         text, used = render("knowledge", language, {"excerpt": excerpt}, ctx.overrides)
-        return Draft(text, used, "knowledge", round(_dense(best) * 0.8, 3), [_source(best)])
+        return Draft(text, used, "knowledge", round(_dense(best) * 0.8, 3), [hit_source(best)])
 
 
 def match_products(text: str, products: Sequence[Product]) -> list[Product]:
@@ -199,7 +191,19 @@ def _dense(hit: Hit) -> float:
     return -1.0 if hit.dense_score is None else float(hit.dense_score)
 
 
-def _source(hit: Hit) -> dict[str, Any]:
+def product_source(product: Product) -> dict[str, Any]:
+    """How a draft cites a catalog product (the price it quoted travels with it)."""
+    return {
+        "kind": "product",
+        "id": str(product.id),
+        "sku": product.sku,
+        "price": None if product.price is None else str(product.price),
+        "currency": product.currency,
+    }
+
+
+def hit_source(hit: Hit) -> dict[str, Any]:
+    """How a draft cites a retrieved FAQ, chunk or past reply."""
     return {
         "kind": hit.kind,
         "id": str(hit.id),
