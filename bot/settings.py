@@ -146,6 +146,18 @@ class AgentSettings(_Section):
     retrieval_limit: int = Field(ge=1, le=50)
 
 
+class WebSettings(_Section):
+    """The web inbox: session cookie, login throttling, live updates."""
+
+    cookie_name: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    # "auto": Secure when app.public_url is https.
+    cookie_secure: Literal["auto", "always", "never"]
+    login_max_failures: int = Field(ge=1)
+    login_window_seconds: int = Field(gt=0)
+    page_size: int = Field(ge=1, le=200)
+    sse_heartbeat_seconds: float = Field(gt=0)
+
+
 class Settings(BaseSettings):
     """Everything TradeMate can be told. Build it with :func:`load_settings`."""
 
@@ -167,6 +179,7 @@ class Settings(BaseSettings):
     security: SecuritySettings
     llm: LLMSettings
     agents: AgentSettings
+    web: WebSettings
 
     @classmethod
     def settings_customise_sources(
