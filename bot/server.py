@@ -7,6 +7,8 @@ import logging
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from .approvals import Approvals
+from .outbox import ChannelOutbox
 from .runtime import ChannelRuntime
 from .services import Services
 from .webhooks import HUB_KEY, INTAKE_KEY, PUBLIC_URL_KEY, add_webhook_routes
@@ -14,11 +16,14 @@ from .webhooks import HUB_KEY, INTAKE_KEY, PUBLIC_URL_KEY, add_webhook_routes
 log = logging.getLogger(__name__)
 
 SERVICES_KEY = web.AppKey("services", Services)
+# The one decision path for every front end mounted on this app (staff bot, web inbox).
+APPROVALS_KEY = web.AppKey("approvals", Approvals)
 
 
 def build_web_app(services: Services, runtime: ChannelRuntime) -> web.Application:
     app = web.Application(client_max_size=2 * 1024 * 1024)
     app[SERVICES_KEY] = services
+    app[APPROVALS_KEY] = Approvals(services, ChannelOutbox(services.pool, runtime.outbound_queue))
     app[HUB_KEY] = runtime.hub
     app[INTAKE_KEY] = runtime.intake
     app[PUBLIC_URL_KEY] = services.settings.app.public_url

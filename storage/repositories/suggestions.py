@@ -26,6 +26,10 @@ class Suggestion(Row):
     action: str | None
     reason: str | None
     metadata: dict[str, Any]
+    reviewer_id: uuid.UUID | None = None
+    edited_text: str | None = None
+    decided_at: datetime | None = None
+    sent_message_id: uuid.UUID | None = None
     created_at: datetime
 
 

@@ -1,0 +1,275 @@
+"""A person's decision on a draft: approve, edit, reject or escalate — taken once.
+
+Every front end (the Telegram staff bot, the web inbox) calls :meth:`Approvals.decide`. The
+decision locks the ``reply_suggestions`` row, so two agents pressing Approve at the same
+moment send one reply: the second sees the suggestion already decided (``applied`` False).
+In the same transaction it records who decided what (the row, an ``audit_logs`` entry), turns
+an approved or edited reply into a ``corpus_entries`` row so retrieval learns from it, and
+hands the reply to the sender for the suggestion's kind, which queues the outbound message.
+After the commit the message goes on the outbound stream and a ``suggestion.decided`` event
+goes on the org's Redis channel, so every open inbox and card updates.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from redis.exceptions import RedisError
+
+from storage.db import Connection, transaction
+from storage.errors import NotFound
+from storage.repositories import audit
+from storage.repositories.suggestions import Suggestion
+
+from .outbox import ChannelOutbox, queue_reply
+
+if TYPE_CHECKING:
+    from agents.knowledge.corpus import CorpusIndexer
+    from storage.models import User
+
+    from .services import Services
+
+log = logging.getLogger(__name__)
+
+# action → the suggestion's status afterwards
+ACTIONS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escalate": "escalated"}
+# Roles that may decide; ``readonly`` staff may look only.
+DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
+# A suggestion can still be decided in these states; an escalated one waits for a decision
+# too, but escalating it again changes nothing.
+OPEN_STATES = {"pending", "escalated"}
+
+
+class ApprovalError(Exception):
+    """Base of the decision errors front ends turn into a clear message."""
+
+
+class NotAllowed(ApprovalError):
+    """The user may not decide (read-only role, inactive, or another org's draft)."""
+
+
+class InvalidDecision(ApprovalError):
+    """An unknown action, or an edit without text."""
+
+
+@dataclass
+class DecisionResult:
+    suggestion: Suggestion
+    # False when the draft was already decided (by someone else): nothing was changed or sent.
+    applied: bool
+    outbound_message_id: uuid.UUID | None = None
+    # Who decided it first, when ``applied`` is False (for "already approved by …").
+    decided_by: uuid.UUID | None = None
+
+
+# (conn, services, suggestion, user, text) -> id of the queued outbound ``messages`` row,
+# inserted inside ``conn``'s transaction.
+Sender = Callable[[Connection, "Services", Suggestion, "User", str], Awaitable[uuid.UUID | None]]
+
+
+async def send_text(
+    conn: Connection, services: Services, suggestion: Suggestion, user: User, text: str
+) -> uuid.UUID:
+    """The default sender: the text as a reply on the customer's conversation."""
+    return await queue_reply(
+        conn, suggestion.org_id, suggestion.id, suggestion.conversation_id, text,
+        reviewer_id=user.id,
+    )  # fmt: skip
+
+
+SENDERS: dict[str, Sender] = {"reply": send_text, "followup": send_text}
+
+
+def register_sender(kind: str, sender: Sender) -> None:
+    """How an approved suggestion of ``kind`` reaches the customer (e.g. ``quote``: a PDF)."""
+    SENDERS[kind] = sender
+
+
+class Approvals:
+    def __init__(
+        self,
+        services: Services,
+        outbox: ChannelOutbox,
+        *,
+        indexer: CorpusIndexer | None = None,
+    ) -> None:
+        self.services = services
+        self.outbox = outbox
+        # Set where this process holds the vector store: approved replies become searchable
+        # at once. Elsewhere the worker indexes them (rows with no vector yet).
+        self.indexer = indexer
+
+    async def decide(
+        self,
+        org_id: uuid.UUID,
+        suggestion_id: uuid.UUID,
+        user: User,
+        action: str,
+        text: str | None = None,
+    ) -> DecisionResult:
+        if action not in ACTIONS:
+            raise InvalidDecision(f"unknown action {action!r}; expected one of {sorted(ACTIONS)}")
+        if action == "edit" and not (text or "").strip():
+            raise InvalidDecision("an edit needs the reply text")
+        if user.org_id != org_id or not user.is_active or user.role not in DECIDING_ROLES:
+            raise NotAllowed(f"{user.email} ({user.role}) may not decide drafts here")
+
+        outbound_id: uuid.UUID | None = None
+        async with transaction(self.services.pool) as conn:
+            record = await conn.fetchrow(
+                "SELECT * FROM reply_suggestions WHERE org_id = $1 AND id = $2 FOR UPDATE",
+                org_id,
+                suggestion_id,
+            )
+            if record is None:
+                raise NotFound("reply suggestion", suggestion_id)
+            suggestion = Suggestion.from_record(record)
+            if suggestion.status not in OPEN_STATES or (
+                action == "escalate" and suggestion.status == "escalated"
+            ):
+                return DecisionResult(suggestion, applied=False, decided_by=record["reviewer_id"])
+
+            status = ACTIONS[action]
+            reply = (text or "").strip() if action == "edit" else suggestion.draft
+            updated = await conn.fetchrow(
+                """
+                UPDATE reply_suggestions
+                SET status = $3, reviewer_id = $4, decided_at = now(),
+                    edited_text = CASE WHEN $3 = 'edited' THEN $5 ELSE edited_text END
+                WHERE org_id = $1 AND id = $2
+                RETURNING *
+                """,
+                org_id,
+                suggestion_id,
+                status,
+                user.id,
+                reply,
+            )
+            if action in ("approve", "edit"):
+                sender = SENDERS.get(suggestion.kind, send_text)
+                outbound_id = await sender(conn, self.services, suggestion, user, reply)
+                await _learn(conn, suggestion, user, reply, edited=action == "edit")
+            elif action == "escalate":
+                await _escalate(conn, suggestion, user)
+            await audit.record(
+                conn,
+                org_id,
+                f"suggestion.{status}",
+                actor_kind="user",
+                actor_user_id=user.id,
+                entity_type="reply_suggestion",
+                entity_id=suggestion_id,
+                before={"status": suggestion.status, "draft": suggestion.draft},
+                after={"status": status, "text": reply if action != "reject" else None},
+            )
+            suggestion = Suggestion.from_record(updated)
+
+        if outbound_id is not None:
+            await self.outbox.publish(org_id, outbound_id)
+        await self._announce(org_id, suggestion, user)
+        if self.indexer is not None and action in ("approve", "edit"):
+            await self._index(org_id)
+        return DecisionResult(suggestion, applied=True, outbound_message_id=outbound_id)
+
+    async def _announce(self, org_id: uuid.UUID, suggestion: Suggestion, user: User) -> None:
+        event = {
+            "type": "suggestion.decided",
+            "suggestion_id": str(suggestion.id),
+            "conversation_id": str(suggestion.conversation_id),
+            "status": suggestion.status,
+            "by": str(user.id),
+            "by_name": user.display_name or user.email,
+        }
+        try:
+            await self.services.redis.publish(
+                self.services.keys.org(org_id, "events"), json.dumps(event)
+            )
+        except (RedisError, OSError) as err:  # pages also reload; the event is a nudge
+            log.warning("could not announce decision on %s: %s", suggestion.id, err)
+
+    async def _index(self, org_id: uuid.UUID) -> None:
+        assert self.indexer is not None
+        try:
+            await self.indexer.index_pending(org_id)
+        except Exception:  # noqa: BLE001 - the row stays unindexed; the worker retries it
+            log.exception("indexing approved replies of org %s failed; will retry", org_id)
+
+
+async def _learn(
+    conn: Connection, suggestion: Suggestion, user: User, answer: str, *, edited: bool
+) -> None:
+    """An approved (or corrected) answer to a customer's question becomes a corpus entry."""
+    if suggestion.kind != "reply" or suggestion.message_id is None:
+        return
+    question = await conn.fetchval(
+        "SELECT content FROM messages WHERE org_id = $1 AND id = $2",
+        suggestion.org_id,
+        suggestion.message_id,
+    )
+    if not (question or "").strip():
+        return
+    classification: dict[str, Any] = suggestion.metadata.get("classification") or {}
+    await conn.execute(
+        """
+        INSERT INTO corpus_entries (org_id, suggestion_id, message_id, source, question, answer,
+                                    language, category, sub_intent, approved_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        ON CONFLICT (suggestion_id) DO NOTHING
+        """,
+        suggestion.org_id,
+        suggestion.id,
+        suggestion.message_id,
+        "edited" if edited else "approved",
+        question.strip(),
+        answer,
+        suggestion.language,
+        classification.get("category"),
+        classification.get("sub_intent"),
+        user.id,
+    )
+
+
+async def _escalate(conn: Connection, suggestion: Suggestion, user: User) -> None:
+    """High priority on the conversation, and every owner is told."""
+    await conn.execute(
+        "UPDATE conversations SET priority = 'high' WHERE org_id = $1 AND id = $2",
+        suggestion.org_id,
+        suggestion.conversation_id,
+    )
+    await notify_owners(
+        conn,
+        suggestion.org_id,
+        kind="escalation",
+        title=f"Escalated by {user.display_name or user.email}",
+        body=suggestion.draft,
+        entity_id=suggestion.id,
+    )
+
+
+async def notify_owners(
+    conn: Connection,
+    org_id: uuid.UUID,
+    *,
+    kind: str,
+    title: str,
+    body: str | None,
+    entity_id: uuid.UUID,
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO notifications (org_id, user_id, kind, severity, title, body, entity_type,
+                                   entity_id)
+        SELECT $1, id, $2, 'warning', $3, $4, 'reply_suggestion', $5
+        FROM users WHERE org_id = $1 AND role = 'owner' AND is_active
+        """,
+        org_id,
+        kind,
+        title,
+        body,
+        entity_id,
+    )
