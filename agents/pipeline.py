@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -47,6 +47,9 @@ from .errors import LLMUnavailable
 from .memory.service import MemoryService, Recalled
 from .policy import Decision, decide
 from .retrieval.base import Hit
+
+if TYPE_CHECKING:
+    from .knowledge.corpus import CorpusIndexer
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,7 @@ class Pipeline:
         outbox: Outbox | None = None,
         retrieval_limit: int = 5,
         llm: LLMDrafter | None = None,
+        corpus_indexer: CorpusIndexer | None = None,
     ) -> None:
         self.pool = pool
         self.classifiers = classifiers
@@ -112,6 +116,14 @@ class Pipeline:
         self.outbox = outbox
         self.retrieval_limit = retrieval_limit
         self.llm = llm
+        self.corpus_indexer = corpus_indexer
+
+    async def maintain(self) -> int:
+        """Background upkeep the worker runs on each reconciler pass: index approved replies
+        that no process with the vector store has indexed yet. Returns how many."""
+        if self.corpus_indexer is None:
+            return 0
+        return await self.corpus_indexer.index_pending()
 
     async def __call__(self, message: Message) -> None:
         """The worker's message handler."""

