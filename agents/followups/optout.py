@@ -1,0 +1,149 @@
+"""Opt-outs: a customer who writes STOP, 退订, BAJA (or similar) gets no proactive messages.
+
+Detection is deliberately narrow, because a false positive silences a buyer: the whole
+message must be an opt-out keyword ("STOP", "unsubscribe", "退订", "baja"), or contain an
+unambiguous opt-out phrase ("please unsubscribe me", "不要再发消息了", "no más mensajes").
+"Stop" inside a question ("does the valve stop leaks?") is not an opt-out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+from storage.db import Connection
+from storage.repositories import opt_outs
+
+# The whole (normalized) message is one of these.
+EXACT = frozenset(
+    {
+        # en (and the carrier-standard SMS words)
+        "stop",
+        "stopall",
+        "stop all",
+        "unsubscribe",
+        "opt out",
+        "optout",
+        "opt-out",
+        "quit",
+        "end",
+        "cancel subscription",
+        "remove me",
+        # zh
+        "退订",
+        "退訂",
+        "取消订阅",
+        "取消訂閱",
+        "td",
+        "停止",
+        "不要再发了",
+        # es
+        "baja",
+        "darme de baja",
+        "alto",
+        "parar",
+        "cancelar suscripcion",
+        "no mas mensajes",
+        # pt / fr
+        "sair",
+        "descadastrar",
+        "desinscrever",
+        "arret",
+        "arreter",
+        "desabonner",
+        "desinscrire",
+    }
+)
+
+# Phrases that mean opt-out wherever they appear (already normalized: lower case, no accents).
+PHRASES = (
+    "unsubscribe",
+    "opt me out",
+    "opt out of",
+    "stop messaging me",
+    "stop sending me",
+    "stop texting me",
+    "stop contacting me",
+    "dont message me",
+    "do not message me",
+    "do not contact me",
+    "remove me from your list",
+    "退订",
+    "退訂",
+    "取消订阅",
+    "取消訂閱",
+    "不要再发",
+    "不要再給我發",
+    "不要再给我发",
+    "别再发",
+    "no mas mensajes",
+    "no me envien mas",
+    "no me manden mas",
+    "dejen de enviarme",
+    "darme de baja",
+    "dar de baja",
+    "cancelar la suscripcion",
+    "nao quero mais mensagens",
+    "ne plus recevoir",
+)
+
+_APOSTROPHES = re.compile(r"['’‘`]")
+_PUNCT = re.compile(r"[\s\.\!\?。！？,，;；:：\"“”()（）\[\]【】~～…-]+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents stripped (más → mas), full-width folded, punctuation trimmed."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    stripped = "".join(
+        ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch)
+    )
+    # NFKD splits some CJK compatibility forms; recompose what remains.
+    stripped = unicodedata.normalize("NFKC", stripped)
+    return " ".join(_PUNCT.sub(" ", _APOSTROPHES.sub("", stripped)).split())
+
+
+def opt_out_keyword(text: str | None) -> str | None:
+    """The keyword or phrase that makes ``text`` an opt-out, or None."""
+    if not text:
+        return None
+    norm = normalize(text)
+    if not norm:
+        return None
+    if norm in EXACT or norm.replace(" ", "") in EXACT:
+        return norm
+    for phrase in PHRASES:
+        if phrase.isascii():
+            if re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", norm):
+                return phrase
+        elif phrase in norm:
+            return phrase
+    return None
+
+
+def detect_opt_out(text: str | None) -> bool:
+    """True when ``text`` asks us to stop messaging (en/zh/es/pt/fr)."""
+    return opt_out_keyword(text) is not None
+
+
+async def record_opt_out(
+    conn: Connection,
+    org_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    text: str | None,
+    *,
+    channel_id: uuid.UUID | None = None,
+) -> bool:
+    """Record the opt-out ``text`` expresses (keyword kept); True when newly recorded, False
+    when the text is no opt-out or the customer had already opted out."""
+    keyword = opt_out_keyword(text)
+    if keyword is None:
+        return False
+    return await opt_outs.record(
+        conn,
+        org_id,
+        customer_id,
+        keyword=keyword,
+        channel_id=channel_id,
+        reason=(text or "")[:200],
+    )
