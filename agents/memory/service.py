@@ -26,6 +26,7 @@ from storage.repositories.memories import Memory
 from storage.vectors import CollectionKind, VectorPoint, VectorStore
 
 from ..retrieval.base import Embedder
+from ..retrieval.queries import QueryEncoder
 from .rules import SINGLE_VALUED, Fact, extract_facts
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,16 @@ class MemoryService:
         *,
         vectors: VectorStore | None = None,
         embedder: Embedder | None = None,
+        queries: QueryEncoder | None = None,
     ) -> None:
+        """``queries`` embeds recall questions; share the retriever's so a message is embedded
+        once for both."""
         self.pool = pool
         self.vectors = vectors
         self.embedder = embedder
+        if queries is None and embedder is not None:
+            queries = QueryEncoder(embedder)
+        self.queries = queries
 
     async def remember(
         self,
@@ -98,13 +105,21 @@ class MemoryService:
         return changed
 
     async def recall(
-        self, org_id: uuid.UUID, customer_id: uuid.UUID, query: str, *, limit: int = 5
+        self,
+        org_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        query: str,
+        *,
+        limit: int = 5,
+        vector: list[float] | None = None,
     ) -> list[Recalled]:
+        """The customer's ``limit`` most useful memories for ``query`` (``vector``: its dense
+        vector, when the caller has it)."""
         async with self.pool.acquire() as conn:
             known = await memory_repo.for_customer(conn, org_id, customer_id)
         if not known:
             return []
-        relevance = await self._relevance(org_id, customer_id, query, len(known))
+        relevance = await self._relevance(org_id, customer_id, query, len(known), vector)
         now = datetime.now(UTC)
         ranked = sorted(
             (
@@ -118,11 +133,17 @@ class MemoryService:
         return ranked
 
     async def _relevance(
-        self, org_id: uuid.UUID, customer_id: uuid.UUID, query: str, limit: int
+        self,
+        org_id: uuid.UUID,
+        customer_id: uuid.UUID,
+        query: str,
+        limit: int,
+        vector: list[float] | None,
     ) -> dict[uuid.UUID, float]:
-        if self.vectors is None or self.embedder is None or not query.strip():
+        if self.vectors is None or self.queries is None or not query.strip():
             return {}
-        vector = await asyncio.to_thread(self.embedder.embed_query, query)
+        if vector is None:
+            vector = await self.queries.dense(query)
         hits = await self.vectors.search_dense(
             org_id,
             CollectionKind.MEMORIES,

@@ -120,6 +120,11 @@ class LexicalEncoder:
         indices = sorted({term_index(t) for t in self.tokens(text)})
         return SparseVector(indices, [1.0] * len(indices))
 
+    def load(self) -> None:
+        """Load jieba's dictionary now (~1 s, blocking) rather than on the first Chinese text."""
+        if self.han_words and self._jieba is None:
+            self._load_jieba()
+
     # -- tokenization --------------------------------------------------------------------------
 
     def tokens(self, text: str) -> list[str]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from agents.retrieval.base import Embedder, Hit, HitKind, SparseEncoder
+from agents.retrieval.queries import QueryEncoder
 from storage.vectors import CollectionKind, SparseVector, VectorHit, VectorStore
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -79,12 +80,17 @@ class Retriever:
         rrf_k: int = RRF_K,
         dense_weight: float = DENSE_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
+        queries: QueryEncoder | None = None,
     ) -> None:
+        """``queries`` embeds the questions; share one with the ``MemoryService`` so a message
+        is embedded once (a private one is made otherwise)."""
         if fusion not in ("rrf", "qdrant"):
             raise ValueError(f"unknown fusion {fusion!r}")
         self._store = store
         self._embedder = embedder
         self._sparse = sparse
+        self.queries = queries if queries is not None else QueryEncoder(embedder)
+        self._sparse_loaded = False
         self.fusion = fusion
         self.prefetch = prefetch
         self.rrf_k = rrf_k
@@ -99,8 +105,11 @@ class Retriever:
         limit: int = 5,
         mode: Mode = "hybrid",
         language: str | None = None,
+        vector: list[float] | None = None,
     ) -> list[Hit]:
         """The ``limit`` best hits of ``org_id`` for ``query`` among ``kinds``.
+
+        ``vector`` is ``query``'s dense vector when the caller already has it.
 
         ``language`` is accepted for callers that know the customer's language; retrieval is
         deliberately language-blind (a Spanish question must find an English FAQ), so it is
@@ -110,7 +119,7 @@ class Retriever:
         wanted = _check(kinds, mode)
         if not wanted or limit <= 0 or not query.strip():
             return []
-        dense, sparse = await asyncio.to_thread(self._encode, query, mode)
+        dense, sparse = await self._encode(query, mode, vector)
         targets = _targets(wanted)
         if mode == "hybrid" and self.fusion == "qdrant":
             lists = await asyncio.gather(
@@ -131,9 +140,21 @@ class Retriever:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _encode(self, query: str, mode: Mode) -> tuple[list[float] | None, SparseVector | None]:
-        dense = self._embedder.embed_query(query) if mode != "lexical" else None
-        sparse = self._sparse.encode_query(query) if mode != "dense" else None
+    async def _encode(
+        self, query: str, mode: Mode, vector: list[float] | None
+    ) -> tuple[list[float] | None, SparseVector | None]:
+        dense = None
+        if mode != "lexical":
+            dense = vector if vector is not None else await self.queries.dense(query)
+        sparse = None
+        if mode != "dense":
+            if not self._sparse_loaded:  # a dictionary to load (jieba): not on the event loop
+                load = getattr(self._sparse, "load", None)
+                if load is not None:
+                    await asyncio.to_thread(load)
+                self._sparse_loaded = True
+            # A question's terms then take well under a millisecond: no thread hop.
+            sparse = self._sparse.encode_query(query)
         if sparse is not None and not sparse.indices:
             sparse = None  # only stop words: nothing to match lexically
         return dense, sparse
