@@ -74,6 +74,13 @@ class Outbox(Protocol):
     ) -> None: ...
 
 
+class SuggestionNotifier(Protocol):
+    """Told once per new suggestion waiting for a person (pending or escalated), after it is
+    stored: the approval cards. Must not raise for delivery problems of its own."""
+
+    async def __call__(self, org_id: uuid.UUID, suggestion_id: uuid.UUID) -> object: ...
+
+
 @dataclass
 class Outcome:
     """What the pipeline did with one message (returned to callers like `trademate try`)."""
@@ -105,6 +112,7 @@ class Pipeline:
         retrieval_limit: int = 5,
         llm: LLMDrafter | None = None,
         corpus_indexer: CorpusIndexer | None = None,
+        notifier: SuggestionNotifier | None = None,
     ) -> None:
         self.pool = pool
         self.classifiers = classifiers
@@ -117,6 +125,7 @@ class Pipeline:
         self.retrieval_limit = retrieval_limit
         self.llm = llm
         self.corpus_indexer = corpus_indexer
+        self.notifier = notifier
 
     async def maintain(self) -> int:
         """Background upkeep the worker runs on each reconciler pass: index approved replies
@@ -295,6 +304,8 @@ class Pipeline:
                 message.org_id, suggestion.id, conversation.id, draft.text
             )
         await self._announce(message.org_id, suggestion.id, conversation.id, decision)
+        if self.notifier is not None and suggestion.status in ("pending", "escalated"):
+            await self.notifier(message.org_id, suggestion.id)
 
     async def _announce(self, org_id, suggestion_id, conversation_id, decision: Decision) -> None:
         if self.redis is None or self.keys is None:

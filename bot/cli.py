@@ -24,6 +24,7 @@ from storage.errors import StorageError
 from .cli_channels import register as register_channel_commands
 from .cli_classify import register as register_classify_commands
 from .cli_kb import register as register_kb_commands
+from .cli_users import register as register_user_commands
 from .cli_try import register as register_try_command
 from .settings import ConfigError, Settings, load_settings
 
@@ -252,6 +253,7 @@ def demo(ctx: Context, no_serve: bool, port: int | None) -> None:
 register_channel_commands(main)
 register_classify_commands(main)
 register_kb_commands(main)
+register_user_commands(main)
 register_try_command(main)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ from .approvals import Approvals
 from .outbox import ChannelOutbox
 from .runtime import ChannelRuntime
 from .services import Services
+from .staff_bot import install as install_staff_bot
 from .webhooks import HUB_KEY, INTAKE_KEY, PUBLIC_URL_KEY, add_webhook_routes
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def build_web_app(services: Services, runtime: ChannelRuntime) -> web.Applicatio
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     add_webhook_routes(app)
+    install_staff_bot(app, services, runtime, app[APPROVALS_KEY])
     return app
 
 

@@ -10,21 +10,34 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Protocol
 
 from aiohttp import web
 
+from channels.base import ChannelAdapter
 from channels.errors import ChannelError, MalformedPayload, WebhookAuthError, WebhookError
 from channels.hub import ChannelHub
 from channels.intake import Intake
-from channels.models import WebhookRequest, WebhookResponse
+from channels.models import ChannelRef, InboundMessage, WebhookRequest, WebhookResponse
 from storage.errors import NotFound
 from storage.repositories import webhook_rejects
 
 log = logging.getLogger(__name__)
 
+
+class StaffGate(Protocol):
+    """Takes the shop's staff updates out of a webhook (they are not customers) and answers
+    them; returns the customers' messages. Installed by :mod:`bot.staff_bot`."""
+
+    async def divert(
+        self, ref: ChannelRef, adapter: ChannelAdapter, messages: tuple[InboundMessage, ...]
+    ) -> tuple[InboundMessage, ...]: ...
+
+
 HUB_KEY = web.AppKey("channel_hub", ChannelHub)
 INTAKE_KEY = web.AppKey("intake", Intake)
 PUBLIC_URL_KEY = web.AppKey("public_url", str)
+STAFF_GATE_KEY = web.AppKey("staff_gate", StaffGate)
 
 
 def add_webhook_routes(app: web.Application) -> None:
@@ -56,8 +69,12 @@ async def receive(request: web.Request) -> web.StreamResponse:
         await _keep_reject(request, hook, err, ref.org_id, ref.id, ref.platform)
         return web.Response(status=400, text=err.reason)
 
+    messages = result.messages
+    gate = request.app.get(STAFF_GATE_KEY)
+    if gate is not None and messages:
+        messages = await gate.divert(ref, adapter, messages)
     intake = request.app[INTAKE_KEY]
-    await intake.accept(ref, result.messages)
+    await intake.accept(ref, messages)
     if result.statuses:
         await intake.record_statuses(ref, result.statuses)
     return _answer(result.response)

@@ -58,6 +58,9 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     document: Document | None = None
+    # A short acknowledgement of a button press ("Approved, sent"): front ends may show it
+    # transiently (Telegram: the toast on the pressed button) instead of a new message.
+    notice: bool = False
 
 
 @dataclass

@@ -112,6 +112,10 @@ class FakeTelegramAPI(FakeAPI):
         """(method, params) for every send* call, in order."""
         return [(m, p) for m, p in self.method_calls() if m.lower().startswith("send")]
 
+    def edits(self) -> list[tuple[str, dict[str, Any]]]:
+        """(method, params) for every editMessage* call, in order."""
+        return [(m, p) for m, p in self.method_calls() if m.lower().startswith("editmessage")]
+
     def fail_with(
         self, code: int, description: str, *, retry_after: int | None = None, times: int = 1
     ) -> None:
@@ -131,6 +135,8 @@ class FakeTelegramAPI(FakeAPI):
             if method == "setwebhook":
                 self.webhooks[token] = params
             return _ok(True)
+        if method in {"editmessagetext", "editmessagereplymarkup"}:
+            return self._edit(token, method, params)
         if method.startswith("send") and "chat_id" not in params:
             return _fail(400, "Bad Request: chat_id is empty")
         if method == "sendmessage":
@@ -151,6 +157,19 @@ class FakeTelegramAPI(FakeAPI):
                 sent.append(self._message(token, params, media_group_id=group, **extra))
             return _ok(sent)
         return _fail(404, "Not Found")
+
+    def _edit(self, token: str, method: str, params: dict[str, Any]) -> web.Response:
+        if params.get("inline_message_id"):
+            return _ok(True)  # edits of inline messages answer True, not the Message
+        if "chat_id" not in params or "message_id" not in params:
+            return _fail(400, "Bad Request: message identifier is not specified")
+        if method == "editmessagetext" and not params.get("text"):
+            return _fail(400, "Bad Request: message text is empty")
+        content = {"text": params["text"]} if "text" in params else {}
+        message = self._message(token, params, **content)
+        message["message_id"] = int(params["message_id"])
+        message["edit_date"] = int(time.time())
+        return _ok(message)
 
     def _bot_user(self, token: str) -> dict[str, Any]:
         return {
@@ -223,3 +242,48 @@ def _ok(result: Any) -> web.Response:
 
 def _fail(code: int, description: str) -> web.Response:
     return web.json_response(error_body(code, description), status=code)
+
+
+# --- updates as Telegram would post them to a bot's webhook ------------------------------------
+_update_ids = itertools.count(700_000_000)
+
+
+def _user(user_id: int, first_name: str) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+
+
+def message_update(user_id: int, text: str, *, first_name: str = "Ana") -> dict[str, Any]:
+    """A private-chat text message from ``user_id`` (``/commands`` carry their entity)."""
+    message: dict[str, Any] = {
+        "message_id": next(_update_ids) % 1_000_000,
+        "from": _user(user_id, first_name),
+        "chat": {"id": user_id, "type": "private", "first_name": first_name},
+        "date": int(time.time()),
+        "text": text,
+    }
+    if text.startswith("/"):
+        length = len(text.split()[0])
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+    return {"update_id": next(_update_ids), "message": message}
+
+
+def callback_update(
+    user_id: int, data: str, *, message_id: int = 1, text: str = "card", first_name: str = "Ana"
+) -> dict[str, Any]:
+    """A button press on a message the bot sent to ``user_id``'s private chat."""
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": _user(user_id, first_name),
+            "chat_instance": "-1234567890",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "from": {"id": 123456789, "is_bot": True, "first_name": "TradeMate Test"},
+                "chat": {"id": user_id, "type": "private", "first_name": first_name},
+                "date": int(time.time()),
+                "text": text,
+            },
+        },
+    }

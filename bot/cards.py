@@ -1,0 +1,314 @@
+"""Approval cards on Telegram: pushed to on-duty staff when a draft appears, and edited in
+every chat once it is decided (here, in another process, or in the web inbox).
+
+Several worker and web processes may run this at once:
+
+- **push** claims one ``approval_cards`` row per (suggestion, user) before sending, so a
+  card reaches each person once whichever process pushes it;
+- **refresh** claims the (suggestion, status) pair in Redis, so one decision edits each copy
+  once, whether it was triggered by the deciding bot or by the ``suggestion.decided`` event
+  that every web process hears.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from typing import Any
+
+import asyncpg
+from redis.exceptions import RedisError
+
+from channels.hub import ChannelHub
+from storage.errors import NotFound, StorageError
+
+from .services import Services
+from .staff.commands import Button, Reply
+from .staff_bot import telegram as tg
+
+log = logging.getLogger(__name__)
+
+OPEN = frozenset({"pending", "escalated"})
+DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
+REFRESH_CLAIM_SECONDS = 7 * 24 * 3600
+OUTCOME = {
+    "approved": "✅ Approved by {who}: sent to the customer.",
+    "edited": "✏️ Edited by {who} and sent:\n{text}",
+    "rejected": "❌ Rejected by {who}: nothing was sent.",
+    "escalated": "⚠️ Escalated{by}: high priority, waiting for the owner.",
+    "auto_sent": "🤖 Sent automatically.",
+    "sent": "✅ Sent.",
+    "expired": "⌛ Expired.",
+    "hidden": "🙈 Hidden.",
+    "failed": "⚠️ Sending failed.",
+}
+
+
+def decision_buttons(suggestion_id: uuid.UUID | str) -> list[list[Button]]:
+    """Approve / Edit / Reject / Escalate; ``ap:<action>:<uuid>`` is at most 48 bytes."""
+    sid = str(suggestion_id)
+    return [
+        [Button("✅ Approve", f"ap:approve:{sid}"), Button("✏️ Edit", f"ap:edit:{sid}")],
+        [Button("❌ Reject", f"ap:reject:{sid}"), Button("⚠️ Escalate", f"ap:escalate:{sid}")],
+    ]
+
+
+CARD_SQL = """
+SELECT s.id, s.org_id, s.status, s.draft, s.edited_text, s.sources, s.metadata, s.reason,
+       s.created_at, m.content AS message, cu.display_name AS customer, ch.platform,
+       ch.name AS channel, cv.priority, coalesce(u.display_name, u.email) AS reviewer
+FROM reply_suggestions s
+JOIN conversations cv ON cv.id = s.conversation_id AND cv.org_id = s.org_id
+JOIN customers cu ON cu.id = cv.customer_id
+JOIN channels ch ON ch.id = cv.channel_id
+LEFT JOIN messages m ON m.id = s.message_id
+LEFT JOIN users u ON u.id = s.reviewer_id
+WHERE s.org_id = $1 AND s.id = $2
+"""
+
+
+def card_text(row: Any) -> str:
+    meta = row["metadata"] or {}
+    c = meta.get("classification") or {}
+    head = "⚠️ ESCALATED" if row["status"] == "escalated" else "🆕 New draft"
+    lines = [f"{head} · {row['platform']} ({row['channel']}) · {row['customer'] or 'customer'}"]
+    facts = [c.get("category", "?")]
+    if c.get("sentiment"):
+        facts.append(f"sentiment {c['sentiment']}")
+    if c.get("is_hot_lead"):
+        facts.append(f"🔥 hot lead ({c.get('lead_score', 0)})")
+    if row["priority"] in ("high", "urgent"):
+        facts.append(f"priority {row['priority']}")
+    lines.append("Classification: " + " · ".join(facts))
+    if meta.get("sandbox"):
+        lines.append("(sandbox conversation)")
+    lines += ["", "Customer wrote:", tg.clip(row["message"] or "(no text)", 1200)]
+    lines += ["", "Draft reply:", tg.clip(row["draft"], 1800)]
+    sources = [_source(s) for s in row["sources"] or []]
+    if sources:
+        lines += ["", "Sources: " + "; ".join(sources[:5])]
+    outcome = OUTCOME.get(row["status"])
+    if outcome and row["status"] != "pending":
+        who = row["reviewer"] or "someone"
+        by = f" by {row['reviewer']}" if row["reviewer"] else ""
+        lines += ["", outcome.format(who=who, by=by, text=row["edited_text"] or "")]
+    return "\n".join(lines)
+
+
+def _source(source: Any) -> str:
+    if not isinstance(source, dict):
+        return str(source)
+    label = source.get("title") or source.get("question") or source.get("name") or source.get("id")
+    return f"{source.get('kind', '?')}: {label}" if label else str(source.get("kind", "?"))
+
+
+def card_buttons(row: Any, role: str) -> list[list[Button]]:
+    if row["status"] not in OPEN or role not in DECIDING_ROLES:
+        return []
+    return decision_buttons(row["id"])
+
+
+class Cards:
+    """Pushes and refreshes approval cards through the org's Telegram bot(s)."""
+
+    def __init__(self, services: Services, hub: ChannelHub) -> None:
+        self.services = services
+        self.hub = hub
+
+    # --- push ----------------------------------------------------------------------------
+    async def push(self, org_id: uuid.UUID, suggestion_id: uuid.UUID) -> int:
+        """Send the card to every on-duty linked staff user (owners always for escalations);
+        returns how many cards this call sent. Never raises for a Telegram failure."""
+        async with self.services.pool.acquire() as conn:
+            row = await conn.fetchrow(CARD_SQL, org_id, suggestion_id)
+            if row is None or row["status"] not in OPEN or (row["metadata"] or {}).get("sandbox"):
+                return 0  # sandbox drafts (`trademate try`) can never be sent: no card
+            staff = await conn.fetch(
+                """
+                SELECT id, role, telegram_user_id, settings->>'telegram_channel_id' AS channel
+                FROM users
+                WHERE org_id = $1 AND is_active AND telegram_user_id IS NOT NULL
+                  AND (on_duty OR ($2 AND role = 'owner'))
+                ORDER BY created_at
+                """,
+                org_id,
+                row["status"] == "escalated",
+            )
+            bots = [
+                r["id"]
+                for r in await conn.fetch(
+                    "SELECT id FROM channels WHERE org_id = $1 AND platform = 'telegram'"
+                    " AND status <> 'disabled' ORDER BY created_at",
+                    org_id,
+                )
+            ]
+        if not bots or not staff:
+            return 0
+        text = card_text(row)
+        sent = 0
+        for person in staff:
+            channel_id = _channel_for(person["channel"], bots)
+            claimed = await self._claim(org_id, suggestion_id, person, channel_id)
+            if claimed is None:
+                continue  # another process has this card
+            try:
+                _, _, adapter = await self.hub.get(channel_id)
+                message_id = await tg.send_reply(
+                    tg.bot_of(adapter),
+                    person["telegram_user_id"],
+                    Reply(text, card_buttons(row, person["role"])),
+                )
+            except (tg.StaffBotError, NotFound, StorageError) as err:
+                log.warning(
+                    "approval card for suggestion %s not delivered to user %s: %s (org=%s)",
+                    suggestion_id,
+                    person["id"],
+                    err,
+                    org_id,
+                )
+                await self._release(claimed)
+                continue
+            await self._sent(claimed, message_id)
+            sent += 1
+        # Decided while we were sending: bring the copies we just sent up to date.
+        if sent and await self._status(org_id, suggestion_id) != row["status"]:
+            await self.refresh(org_id, suggestion_id, claim=False)
+        log.info("approval cards sent: %d for suggestion %s (org=%s)", sent, suggestion_id, org_id)
+        return sent
+
+    async def _claim(self, org_id, suggestion_id, person, channel_id) -> uuid.UUID | None:
+        async with self.services.pool.acquire() as conn:
+            return await conn.fetchval(
+                """
+                INSERT INTO approval_cards (org_id, suggestion_id, user_id, chat_id, channel_id)
+                VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (suggestion_id, user_id) DO NOTHING
+                RETURNING id
+                """,
+                org_id,
+                suggestion_id,
+                person["id"],
+                person["telegram_user_id"],
+                channel_id,
+            )
+
+    async def _release(self, card_id: uuid.UUID) -> None:
+        async with self.services.pool.acquire() as conn:
+            await conn.execute("DELETE FROM approval_cards WHERE id = $1", card_id)
+
+    async def _sent(self, card_id: uuid.UUID, message_id: int) -> None:
+        async with self.services.pool.acquire() as conn:
+            await conn.execute(
+                "UPDATE approval_cards SET telegram_message_id = $2 WHERE id = $1",
+                card_id,
+                message_id,
+            )
+
+    async def _status(self, org_id: uuid.UUID, suggestion_id: uuid.UUID) -> str | None:
+        async with self.services.pool.acquire() as conn:
+            return await conn.fetchval(
+                "SELECT status FROM reply_suggestions WHERE org_id = $1 AND id = $2",
+                org_id,
+                suggestion_id,
+            )
+
+    # --- refresh -------------------------------------------------------------------------
+    async def refresh(self, org_id: uuid.UUID, suggestion_id: uuid.UUID, *, claim=True) -> int:
+        """Edit every copy of the card to show the suggestion's current state; once per
+        (suggestion, state) across processes when ``claim``. Returns how many were edited."""
+        async with self.services.pool.acquire() as conn:
+            row = await conn.fetchrow(CARD_SQL, org_id, suggestion_id)
+            if row is None:
+                return 0
+            copies = await conn.fetch(
+                """
+                SELECT a.chat_id, a.telegram_message_id, a.channel_id, u.role
+                FROM approval_cards a JOIN users u ON u.id = a.user_id
+                WHERE a.org_id = $1 AND a.suggestion_id = $2
+                  AND a.telegram_message_id IS NOT NULL AND a.channel_id IS NOT NULL
+                """,
+                org_id,
+                suggestion_id,
+            )
+        if not copies:
+            return 0
+        if claim and not await self._claim_refresh(org_id, suggestion_id, row["status"]):
+            return 0
+        text = card_text(row)
+        edited = 0
+        for copy in copies:
+            try:
+                _, _, adapter = await self.hub.get(copy["channel_id"])
+                await tg.edit(
+                    tg.bot_of(adapter),
+                    copy["chat_id"],
+                    copy["telegram_message_id"],
+                    text,
+                    card_buttons(row, copy["role"]),
+                )
+                edited += 1
+            except (tg.StaffBotError, NotFound, StorageError) as err:
+                log.warning(
+                    "could not update card %s in chat %s: %s (org=%s)",
+                    suggestion_id,
+                    copy["chat_id"],
+                    err,
+                    org_id,
+                )
+        return edited
+
+    async def _claim_refresh(self, org_id, suggestion_id, status: str) -> bool:
+        key = self.services.keys.org(org_id, "card-refresh", suggestion_id, status)
+        try:
+            return bool(await self.services.redis.set(key, "1", nx=True, ex=REFRESH_CLAIM_SECONDS))
+        except (RedisError, OSError) as err:
+            log.warning("card refresh claim failed (%s); editing anyway", err)
+            return True
+
+    # --- events --------------------------------------------------------------------------
+    async def listen(self, stop: asyncio.Event) -> None:
+        """Refresh cards on every org's ``suggestion.decided`` events until ``stop``."""
+        pattern = self.services.keys.org("*", "events")  # type: ignore[arg-type]
+        while not stop.is_set():
+            try:
+                await self._listen_once(pattern, stop)
+            except (RedisError, OSError) as err:
+                log.warning("card event listener lost Redis (%s); retrying", err)
+                await asyncio.sleep(1)
+
+    async def _listen_once(self, pattern: str, stop: asyncio.Event) -> None:
+        pubsub = self.services.redis.pubsub()
+        await pubsub.psubscribe(pattern)
+        try:
+            while not stop.is_set():
+                item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
+                if item is not None:
+                    await self._on_event(item)
+        finally:
+            await pubsub.aclose()
+
+    async def _on_event(self, item: dict[str, Any]) -> None:
+        try:
+            event = json.loads(item["data"])
+            channel = item["channel"]
+            channel = channel.decode() if isinstance(channel, bytes) else channel
+            org_id = uuid.UUID(channel.split(":")[-2])
+            if event.get("type") != "suggestion.decided":
+                return
+        except (ValueError, KeyError, TypeError) as err:
+            log.warning("ignoring malformed event %r: %s", item.get("data"), err)
+            return
+        try:
+            await self.refresh(org_id, uuid.UUID(event["suggestion_id"]))
+        except (StorageError, asyncpg.PostgresError, OSError, ValueError, KeyError) as err:
+            log.warning("card refresh after %r failed: %s (org=%s)", event, err, org_id)
+
+
+def _channel_for(preferred: str | None, bots: list[uuid.UUID]) -> uuid.UUID:
+    """The bot the person linked through, if it is still there; else the org's first."""
+    for bot in bots:
+        if preferred is not None and str(bot) == preferred:
+            return bot
+    return bots[0]

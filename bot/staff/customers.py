@@ -1,0 +1,212 @@
+"""Merchant commands about customers and the day: ``/customer NAME``, ``/leads``, ``/stats``
+and ``/autopilot on|off``.
+
+Sandbox customers and conversations (``is_test``, from ``trademate try``) never count.
+"""
+
+from __future__ import annotations
+
+from storage.db import transaction
+from storage.repositories import audit, customers, organizations
+
+from .commands import CommandContext, Reply, command
+
+RECENT_MESSAGES = 5
+LEAD_DAYS = 14
+
+
+@command("customer", help="/customer NAME — profile, memories, recent messages, leads")
+async def customer(ctx: CommandContext) -> Reply:
+    name = ctx.args.strip()
+    if not name:
+        return Reply("Send /customer followed by a name, e.g. /customer Marta")
+    async with ctx.services.pool.acquire() as conn:
+        found = [
+            c for c in await customers.search(conn, ctx.org_id, name, limit=6) if not c.is_test
+        ]
+        if not found:
+            return Reply(f"No customer matches {name!r}.")
+        exact = [c for c in found if (c.display_name or "").lower() == name.lower()]
+        if len(found) > 1 and len(exact) != 1:
+            names = "\n".join(f"• {c.display_name or c.id}" for c in found[:5])
+            return Reply(f"{len(found)} customers match {name!r}; which one?\n{names}")
+        person = exact[0] if exact else found[0]
+        memories = await conn.fetch(
+            "SELECT content FROM memories WHERE org_id = $1 AND customer_id = $2"
+            " AND (expires_at IS NULL OR expires_at > now())"
+            " ORDER BY importance DESC, created_at DESC LIMIT 8",
+            ctx.org_id,
+            person.id,
+        )
+        recent = await conn.fetch(
+            "SELECT direction, content, created_at FROM messages"
+            " WHERE org_id = $1 AND customer_id = $2 AND content IS NOT NULL"
+            " ORDER BY created_at DESC LIMIT $3",
+            ctx.org_id,
+            person.id,
+            RECENT_MESSAGES,
+        )
+        leads = await conn.fetch(
+            "SELECT title, status, score FROM leads WHERE org_id = $1 AND customer_id = $2"
+            " ORDER BY created_at DESC LIMIT 3",
+            ctx.org_id,
+            person.id,
+        )
+        channels = await conn.fetch(
+            "SELECT DISTINCT ch.platform FROM customer_identities i"
+            " JOIN channels ch ON ch.id = i.channel_id WHERE i.customer_id = $1",
+            person.id,
+        )
+    lines = [f"👤 {person.display_name or 'Unnamed customer'}"]
+    facts = [
+        f"status {person.status}",
+        f"lead score {person.lead_score}",
+        *(x for x in (person.company, person.country, person.language) if x),
+    ]
+    lines.append(" · ".join(facts))
+    if channels:
+        lines.append("On: " + ", ".join(sorted(r["platform"] for r in channels)))
+    if memories:
+        lines += ["", "What we know:", *(f"• {m['content']}" for m in memories)]
+    if leads:
+        lines += ["", "Leads:"]
+        lines += [f"• {r['title'] or 'lead'} — {r['status']} ({r['score']})" for r in leads]
+    if recent:
+        lines += ["", "Recent messages:"]
+        for m in reversed(recent):
+            who = "them" if m["direction"] == "inbound" else "us"
+            lines.append(f"{m['created_at']:%d %b %H:%M} {who}: {_short(m['content'])}")
+    return Reply("\n".join(lines))
+
+
+@command("leads", help="/leads — customers ready to buy (hot leads)", min_role="readonly")
+async def leads(ctx: CommandContext) -> Reply:
+    async with ctx.services.pool.acquire() as conn:
+        rows = await conn.fetch(
+            """
+            SELECT cu.display_name, cu.lead_score, count(*) AS signals,
+                   (array_agg(m.content ORDER BY mc.created_at DESC))[1] AS last_message,
+                   max(mc.created_at) AS last_at
+            FROM message_classifications mc
+            JOIN messages m ON m.id = mc.message_id
+            JOIN customers cu ON cu.id = m.customer_id
+            WHERE mc.org_id = $1 AND mc.is_hot_lead AND NOT cu.is_test
+              AND cu.merged_into_id IS NULL
+              AND mc.created_at > now() - make_interval(days => $2)
+            GROUP BY cu.id
+            ORDER BY cu.lead_score DESC, last_at DESC
+            LIMIT 10
+            """,
+            ctx.org_id,
+            LEAD_DAYS,
+        )
+    if not rows:
+        return Reply(f"No hot leads in the last {LEAD_DAYS} days.")
+    lines = [f"🔥 Hot leads (last {LEAD_DAYS} days):"]
+    for r in rows:
+        lines.append(
+            f"• {r['display_name'] or 'customer'} — score {r['lead_score']}, "
+            f"{r['signals']} signal(s): “{_short(r['last_message'], 80)}”"
+        )
+    return Reply("\n".join(lines))
+
+
+STATS_SQL = """
+WITH bounds AS (
+    SELECT (date_trunc('day', now() AT TIME ZONE o.timezone) AT TIME ZONE o.timezone) AS since
+    FROM organizations o WHERE o.id = $1
+),
+real_conversations AS (
+    SELECT id FROM conversations WHERE org_id = $1 AND NOT is_test
+),
+decided AS (
+    SELECT s.status, s.decided_at - m.created_at AS took
+    FROM reply_suggestions s
+    JOIN messages m ON m.id = s.message_id
+    WHERE s.org_id = $1 AND s.decided_at >= (SELECT since FROM bounds)
+      AND s.conversation_id IN (SELECT id FROM real_conversations)
+)
+SELECT
+    (SELECT count(*) FROM messages
+     WHERE org_id = $1 AND direction = 'inbound' AND content_type <> 'event'
+       AND created_at >= (SELECT since FROM bounds)
+       AND conversation_id IN (SELECT id FROM real_conversations)) AS inbound,
+    (SELECT count(*) FROM reply_suggestions
+     WHERE org_id = $1 AND status <> 'hidden' AND created_at >= (SELECT since FROM bounds)
+       AND conversation_id IN (SELECT id FROM real_conversations)) AS drafted,
+    (SELECT count(*) FROM decided WHERE status = 'approved') AS approved,
+    (SELECT count(*) FROM decided WHERE status = 'edited') AS edited,
+    (SELECT count(*) FROM decided WHERE status = 'auto_sent') AS auto_sent,
+    (SELECT count(*) FROM decided WHERE status = 'rejected') AS rejected,
+    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM took))
+     FROM decided WHERE status IN ('approved', 'edited', 'auto_sent')) AS median_seconds
+"""
+
+
+@command(
+    "stats", help="/stats — today: messages, drafts, decisions, response time", min_role="readonly"
+)
+async def stats(ctx: CommandContext) -> Reply:
+    async with ctx.services.pool.acquire() as conn:
+        row = await conn.fetchrow(STATS_SQL, ctx.org_id)
+    median = row["median_seconds"]
+    lines = [
+        "📊 Today",
+        f"Inbound messages: {row['inbound']}",
+        f"Drafted: {row['drafted']}",
+        f"Approved: {row['approved']}",
+        f"Edited: {row['edited']}",
+        f"Auto-sent: {row['auto_sent']}",
+        f"Rejected: {row['rejected']}",
+        f"Median response time: {_duration(median) if median is not None else '—'}",
+    ]
+    return Reply("\n".join(lines))
+
+
+@command(
+    "autopilot",
+    help="/autopilot on|off — send confident replies without approval",
+    min_role="admin",
+)
+async def autopilot(ctx: CommandContext) -> Reply:
+    choice = ctx.args.strip().lower()
+    if choice not in ("on", "off"):
+        async with ctx.services.pool.acquire() as conn:
+            org = await organizations.get(conn, ctx.org_id)
+        state = "on" if org.settings.get("autopilot") else "off"
+        return Reply(f"Autopilot is {state}. Send /autopilot on or /autopilot off.")
+    enabled = choice == "on"
+    async with transaction(ctx.services.pool) as conn:
+        before = await organizations.get(conn, ctx.org_id)
+        await organizations.update_settings(conn, ctx.org_id, {"autopilot": enabled})
+        await audit.record(
+            conn,
+            ctx.org_id,
+            "organization.autopilot",
+            actor_kind="user",
+            actor_user_id=ctx.user.id,
+            entity_type="organization",
+            entity_id=ctx.org_id,
+            before={"autopilot": bool(before.settings.get("autopilot", False))},
+            after={"autopilot": enabled},
+        )
+    if enabled:
+        return Reply(
+            "Autopilot is on: thank-yous to praise and confident FAQ answers go out by "
+            "themselves; everything else still waits for you. Complaints are always escalated."
+        )
+    return Reply("Autopilot is off: every reply waits for a person's approval.")
+
+
+def _short(text: str | None, limit: int = 120) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"

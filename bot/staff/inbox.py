@@ -1,0 +1,192 @@
+"""``/inbox`` and the decision buttons: pending drafts, paged, and Approve / Edit / Reject /
+Escalate on each one (the same buttons as the approval cards: ``ap:<action>:<id>``).
+
+Edit is two steps: the button remembers, per user, which draft is being edited (Redis, with a
+TTL); the user's next plain text message is the reply (:func:`finish_edit`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from redis.exceptions import RedisError
+
+from storage.errors import NotFound
+
+from .commands import Button, CommandContext, Reply, callback, command
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 5
+EDIT_TTL_SECONDS = 15 * 60
+DONE = {
+    "approve": "Approved ✓ The reply is on its way to the customer.",
+    "edit": "Edited ✓ Your reply is on its way to the customer.",
+    "reject": "Rejected ✓ Nothing was sent.",
+    "escalate": "Escalated ✓ High priority; the owner is notified.",
+}
+
+
+def _buttons(suggestion_id: uuid.UUID | str) -> list[list[Button]]:
+    from ..cards import decision_buttons
+
+    return decision_buttons(suggestion_id)
+
+
+@command("inbox", help="/inbox — drafts waiting for a decision", min_role="readonly")
+async def inbox(ctx: CommandContext) -> list[Reply]:
+    page = int(ctx.args) if ctx.args.isdigit() and int(ctx.args) > 0 else 1
+    return await _page(ctx, page)
+
+
+@callback("ib", min_role="readonly")
+async def inbox_page(ctx: CommandContext) -> list[Reply]:
+    return await _page(ctx, int(ctx.args) if ctx.args.isdigit() else 1)
+
+
+async def _page(ctx: CommandContext, page: int) -> list[Reply]:
+    async with ctx.services.pool.acquire() as conn:
+        total = await conn.fetchval(
+            "SELECT count(*) FROM reply_suggestions"
+            " WHERE org_id = $1 AND status IN ('pending', 'escalated')",
+            ctx.org_id,
+        )
+        rows = await conn.fetch(
+            """
+            SELECT s.id, s.status, s.draft, m.content AS message, cu.display_name AS customer,
+                   ch.platform
+            FROM reply_suggestions s
+            JOIN conversations cv ON cv.id = s.conversation_id
+            JOIN customers cu ON cu.id = cv.customer_id
+            JOIN channels ch ON ch.id = cv.channel_id
+            LEFT JOIN messages m ON m.id = s.message_id
+            WHERE s.org_id = $1 AND s.status IN ('pending', 'escalated')
+            ORDER BY (s.status = 'escalated') DESC, s.created_at
+            LIMIT $2 OFFSET $3
+            """,
+            ctx.org_id,
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
+        )
+    if total == 0:
+        return [Reply("Inbox zero: no drafts are waiting. 🎉")]
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    if not rows:
+        return [Reply(f"There are only {pages} page(s). Send /inbox to start over.")]
+    may_decide = ctx.user.role != "readonly"
+    replies = [Reply(f"{total} draft(s) waiting — page {page} of {pages}.")]
+    for row in rows:
+        mark = "⚠️ ESCALATED · " if row["status"] == "escalated" else ""
+        text = (
+            f"{mark}{row['customer'] or 'customer'} ({row['platform']}) wrote:\n"
+            f"{_short(row['message'])}\n\nDraft:\n{_short(row['draft'], 600)}"
+        )
+        replies.append(Reply(text, _buttons(row["id"]) if may_decide else []))
+    nav = []
+    if page > 1:
+        nav.append(Button("◀ Previous", f"ib:{page - 1}"))
+    if page < pages:
+        nav.append(Button("Next ▶", f"ib:{page + 1}"))
+    if nav:
+        replies.append(Reply(f"Page {page} of {pages}", [nav]))
+    return replies
+
+
+def _short(text: str | None, limit: int = 300) -> str:
+    text = (text or "(no text)").strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- decisions --------------------------------------------------------------------------
+@callback("ap", min_role="agent")
+async def decide_button(ctx: CommandContext) -> Reply | list[Reply]:
+    action, _, raw_id = ctx.args.partition(":")
+    try:
+        suggestion_id = uuid.UUID(raw_id)
+    except ValueError:
+        return Reply("That button is broken.", notice=True)
+    if action == "edit":
+        return await _start_edit(ctx, suggestion_id)
+    return await decide(ctx, suggestion_id, action)
+
+
+async def decide(
+    ctx: CommandContext, suggestion_id: uuid.UUID, action: str, text: str | None = None
+) -> Reply:
+    """Run one decision through :class:`bot.approvals.Approvals` and say what happened."""
+    from ..approvals import ApprovalError, Approvals, NotAllowed
+    from ..outbox import ChannelOutbox
+
+    approvals = ctx.extra.get("approvals")
+    if approvals is None:
+        from storage.queue import WorkQueue
+
+        from ..runtime import OUTBOUND_STREAM
+
+        services = ctx.services
+        queue = WorkQueue(services.redis, services.keys, OUTBOUND_STREAM)
+        approvals = Approvals(services, ChannelOutbox(services.pool, queue))
+    try:
+        result = await approvals.decide(ctx.org_id, suggestion_id, ctx.user, action, text)
+    except NotAllowed:
+        return Reply(f"Your role ({ctx.user.role}) can't decide drafts.", notice=True)
+    except NotFound:
+        return Reply("That draft no longer exists.", notice=True)
+    except ApprovalError as err:
+        return Reply(str(err), notice=True)
+    on_decided = ctx.extra.get("on_decided")
+    if on_decided is not None:
+        await on_decided(ctx.org_id, suggestion_id)
+    if not result.applied:
+        return Reply(f"Already {result.suggestion.status}: nothing more was sent.", notice=True)
+    log.info(
+        "suggestion %s %s by user %s via staff bot (org=%s)",
+        suggestion_id,
+        result.suggestion.status,
+        ctx.user.id,
+        ctx.org_id,
+    )
+    return Reply(DONE[action], notice=True)
+
+
+def _edit_key(ctx: CommandContext) -> str:
+    return ctx.services.keys.org(ctx.org_id, "staff-edit", ctx.user.id)
+
+
+async def _start_edit(ctx: CommandContext, suggestion_id: uuid.UUID) -> list[Reply]:
+    async with ctx.services.pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT status, draft FROM reply_suggestions WHERE org_id = $1 AND id = $2",
+            ctx.org_id,
+            suggestion_id,
+        )
+    if row is None:
+        return [Reply("That draft no longer exists.", notice=True)]
+    if row["status"] not in ("pending", "escalated"):
+        return [Reply(f"Already {row['status']}: it can't be edited now.", notice=True)]
+    await ctx.services.redis.set(_edit_key(ctx), str(suggestion_id), ex=EDIT_TTL_SECONDS)
+    minutes = EDIT_TTL_SECONDS // 60
+    return [
+        Reply("Editing: send your reply as your next message.", notice=True),
+        Reply(
+            f"✏️ Send the reply to the customer as your next message (within {minutes} "
+            f"minutes). The draft was:\n\n{row['draft']}"
+        ),
+    ]
+
+
+async def finish_edit(ctx: CommandContext, text: str) -> Reply | None:
+    """If this user pressed Edit, ``text`` is their reply: decide the draft with it. None
+    when no edit is pending (the text is just text)."""
+    try:
+        pending = await ctx.services.redis.getdel(_edit_key(ctx))
+    except (RedisError, OSError) as err:
+        log.warning("pending edit lookup failed for user %s: %s", ctx.user.id, err)
+        return Reply("Sorry, I can't reach the edit you started; press Edit again.")
+    if pending is None:
+        return None
+    if isinstance(pending, bytes):
+        pending = pending.decode()
+    reply = await decide(ctx, uuid.UUID(pending), "edit", text)
+    return Reply(reply.text)  # an answer to a message: a message, not a toast

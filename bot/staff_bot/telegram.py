@@ -1,0 +1,117 @@
+"""Rendering staff replies on Telegram with aiogram: messages, inline keyboards, documents,
+card edits and button acknowledgements.
+
+The ``Bot`` is the one the channel's adapter already holds (pointed at the configured API
+base, the fake in tests), so the staff bot shares its HTTP session and rate of the same
+token. Telegram errors become :class:`StaffBotError` here, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from aiogram import Bot
+from aiogram.exceptions import AiogramError, TelegramBadRequest
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+
+from channels.base import ChannelAdapter
+from channels.telegram import TelegramAdapter
+
+from ..staff.commands import Button, Reply
+
+log = logging.getLogger(__name__)
+
+TEXT_LIMIT = 4096
+TOAST_LIMIT = 200  # answerCallbackQuery text
+
+
+class StaffBotError(Exception):
+    """Telegram refused or could not be reached while talking to staff."""
+
+
+def bot_of(adapter: ChannelAdapter) -> Bot:
+    if not isinstance(adapter, TelegramAdapter):
+        raise StaffBotError(f"staff cards need a telegram channel, not {adapter.name}")
+    return adapter.bot
+
+
+def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.text, callback_data=b.callback_data) for b in row]
+            for row in buttons
+        ]
+    )
+
+
+def clip(text: str, limit: int = TEXT_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def call(bot: Bot, method: TelegramMethod):
+    try:
+        return await bot(method)
+    except (AiogramError, TimeoutError, aiohttp.ClientError) as err:
+        raise StaffBotError(str(err).replace(bot.token, "<token>")) from err
+
+
+async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> int:
+    """Send one reply (text with its buttons, then its document); the text's message id."""
+    sent = await call(
+        bot,
+        SendMessage(chat_id=chat_id, text=clip(reply.text), reply_markup=keyboard(reply.buttons)),
+    )
+    if reply.document is not None:
+        doc = reply.document
+        await call(
+            bot,
+            SendDocument(
+                chat_id=chat_id,
+                document=BufferedInputFile(doc.content, filename=doc.filename),
+            ),
+        )
+    return sent.message_id
+
+
+async def edit(
+    bot: Bot, chat_id: int, message_id: int, text: str, buttons: list[list[Button]]
+) -> None:
+    """Replace a message's text and keyboard (no buttons: the keyboard goes away)."""
+    try:
+        await bot(
+            EditMessageText(
+                chat_id=chat_id,
+                message_id=message_id,
+                text=clip(text),
+                reply_markup=keyboard(buttons),
+            )
+        )
+    except TelegramBadRequest as err:
+        if "not modified" in str(err):
+            return  # the copy already shows this
+        raise StaffBotError(str(err)) from err
+    except (AiogramError, TimeoutError, aiohttp.ClientError) as err:
+        raise StaffBotError(str(err).replace(bot.token, "<token>")) from err
+
+
+async def acknowledge(bot: Bot, callback_query_id: str, text: str | None = None) -> None:
+    """Stop the button's spinner, optionally with a short toast."""
+    try:
+        await call(
+            bot,
+            AnswerCallbackQuery(
+                callback_query_id=callback_query_id, text=clip(text, TOAST_LIMIT) if text else None
+            ),
+        )
+    except StaffBotError as err:  # a late answer (query too old) must not lose the decision
+        log.info("could not answer callback query %s: %s", callback_query_id, err)
