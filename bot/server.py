@@ -12,6 +12,7 @@ from .outbox import ChannelOutbox
 from .runtime import ChannelRuntime
 from .services import Services
 from .staff_bot import install as install_staff_bot
+from .web import add_inbox_routes
 from .webhooks import HUB_KEY, INTAKE_KEY, PUBLIC_URL_KEY, add_webhook_routes
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def build_web_app(services: Services, runtime: ChannelRuntime) -> web.Applicatio
     app.router.add_get("/healthz", healthz)
     add_webhook_routes(app)
     install_staff_bot(app, services, runtime, app[APPROVALS_KEY])
+    add_inbox_routes(app, services, app[APPROVALS_KEY])
     return app
 
 
