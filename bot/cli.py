@@ -24,8 +24,8 @@ from storage.errors import StorageError
 from .cli_channels import register as register_channel_commands
 from .cli_classify import register as register_classify_commands
 from .cli_kb import register as register_kb_commands
-from .cli_users import register as register_user_commands
 from .cli_try import register as register_try_command
+from .cli_users import register as register_user_commands
 from .settings import ConfigError, Settings, load_settings
 
 T = TypeVar("T")
@@ -242,19 +242,23 @@ def keygen() -> None:
 @main.command()
 @click.option("--no-serve", is_flag=True, help="Set up the demo and exit instead of serving.")
 @click.option("--port", type=int, help="Port for the demo server (default: server.port).")
+@click.option(
+    "--story/--no-story", default=True, help="Narrate simulated customers writing (default on)."
+)
+@click.option("--once", is_flag=True, help="Stop after the walkthrough instead of serving on.")
 @pass_context
-def demo(ctx: Context, no_serve: bool, port: int | None) -> None:
+def demo(ctx: Context, no_serve: bool, port: int | None, story: bool, once: bool) -> None:
     """Start everything on embedded defaults with a demo merchant, then serve."""
     from .demo import run_demo
 
-    run(run_demo(ctx.settings, serve=not no_serve, port=port))
+    run(run_demo(ctx.settings, serve=not no_serve, port=port, story=story, once=once))
 
 
 register_channel_commands(main)
 register_classify_commands(main)
 register_kb_commands(main)
-register_user_commands(main)
 register_try_command(main)
+register_user_commands(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

