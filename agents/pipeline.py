@@ -227,6 +227,12 @@ class Pipeline:
         c: Classification,
         model_version: str | None,
     ) -> None:
+        """Store the classification and what it tells about the customer and conversation.
+
+        Sandbox customers and conversations (``is_test``, from ``trademate try``) get the same
+        rows, so the playground shows the real result. This creates no ``leads`` or
+        ``hot_leads`` rows; whatever does (and every stats, lead or follow-up query) must
+        leave sandbox rows out: filter ``NOT is_test`` on customers or conversations."""
         async with self.pool.acquire() as conn, conn.transaction():
             await classifications.record(
                 conn,
