@@ -66,8 +66,9 @@ async def run_worker(ctx: RoleContext) -> None:
 
 
 async def run_scheduler(ctx: RoleContext) -> None:
-    log.info("scheduler role started (no sweeps registered yet)")
-    await ctx.stop.wait()
+    from .scheduler import SweepScheduler  # APScheduler and the sweeps load only when used
+
+    await SweepScheduler(ctx.services).run(ctx.stop)
 
 
 ROLES: dict[str, RoleRunner] = {

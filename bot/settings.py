@@ -158,6 +158,46 @@ class WebSettings(_Section):
     sse_heartbeat_seconds: float = Field(gt=0)
 
 
+class SweepSchedule(_Section):
+    """When one sweep runs: a crontab line (``cron``) or a period (``every_seconds``)."""
+
+    enabled: bool = True
+    cron: str | None = None
+    every_seconds: float | None = Field(default=None, gt=0)
+
+
+class QuietHours(_Section):
+    start: int = Field(ge=0, le=23)
+    end: int = Field(ge=0, le=23)
+
+
+class SchedulerSettings(_Section):
+    enabled: bool
+    # Time zone of the cron expressions.
+    timezone: str
+    silent_days: int = Field(ge=1)
+    quiet_hours: QuietHours
+    quote_reminder_days: int = Field(ge=0)
+    batch_size: int = Field(ge=1)
+    sweeps: dict[str, SweepSchedule]
+
+
+class QuotesSettings(_Section):
+    """Quotation defaults (an org's settings "quotes" override each key)."""
+
+    # ISO 4217; null = the organization's default_currency.
+    default_currency: str | None = Field(pattern=r"^[A-Z]{3}$")
+    rate_base: str = Field(pattern=r"^[A-Z]{3}$")
+    # Units of each currency per one rate_base.
+    rates: dict[str, Decimal]
+    payment_terms: str
+    incoterm: Literal["EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP"]
+    incoterm_place: str | None
+    lead_time: str
+    validity_days: int = Field(ge=1)
+    link_ttl_hours: int = Field(ge=1)
+
+
 class Settings(BaseSettings):
     """Everything TradeMate can be told. Build it with :func:`load_settings`."""
 
@@ -180,6 +220,8 @@ class Settings(BaseSettings):
     llm: LLMSettings
     agents: AgentSettings
     web: WebSettings
+    scheduler: SchedulerSettings
+    quotes: QuotesSettings
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,144 @@
+"""The scheduler role: APScheduler triggers that run the follow-up sweeps.
+
+APScheduler (3.x, in-memory job store) only decides *when* this process looks for work; the
+database decides *what* work is done and by whom: every sweep claims its rows with
+``FOR UPDATE SKIP LOCKED`` or creates them once with ``INSERT ... ON CONFLICT DO NOTHING``
+(:mod:`agents.followups`). So any number of scheduler processes may run side by side, and a
+process that dies mid-sweep loses nothing its transaction did not commit.
+
+Each sweep's trigger (cron line or period) and on/off switch come from the ``scheduler``
+section of config.yaml. Sweeps get the real time as ``now``; tests call them with any time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from redis.exceptions import RedisError
+
+from agents.followups.config import FollowupConfig, SweepResult
+from agents.followups.sweeps import SWEEPS
+
+from .services import Services
+from .settings import ConfigError, SchedulerSettings, SweepSchedule
+
+log = logging.getLogger(__name__)
+
+
+def followup_config(settings: SchedulerSettings) -> FollowupConfig:
+    return FollowupConfig(
+        silent_days=settings.silent_days,
+        quiet_start=settings.quiet_hours.start,
+        quiet_end=settings.quiet_hours.end,
+        quote_reminder_days=settings.quote_reminder_days,
+        batch_size=settings.batch_size,
+    )
+
+
+def build_trigger(name: str, schedule: SweepSchedule, timezone: str) -> BaseTrigger:
+    """The APScheduler trigger for one sweep; ConfigError names a bad entry."""
+    if (schedule.cron is None) == (schedule.every_seconds is None):
+        raise ConfigError(f"scheduler.sweeps.{name}: set exactly one of cron or every_seconds")
+    try:
+        if schedule.cron is not None:
+            return CronTrigger.from_crontab(schedule.cron, timezone=timezone)
+        return IntervalTrigger(seconds=schedule.every_seconds, timezone=timezone)
+    except (ValueError, LookupError) as err:
+        raise ConfigError(f"scheduler.sweeps.{name}: {err}") from err
+
+
+class SweepScheduler:
+    def __init__(
+        self, services: Services, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.services = services
+        self.settings = services.settings.scheduler
+        self.config = followup_config(self.settings)
+        self.clock = clock
+        self.scheduler = AsyncIOScheduler(
+            timezone=self.settings.timezone,
+            # A run missed while the process was busy or down happens once, not N times.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+        self._running: set[asyncio.Task[Any]] = set()
+        self._add_jobs()
+
+    def _add_jobs(self) -> None:
+        unknown = sorted(set(self.settings.sweeps) - set(SWEEPS))
+        if unknown:
+            raise ConfigError(
+                f"scheduler.sweeps: unknown sweep(s) {', '.join(unknown)}; "
+                f"known: {', '.join(SWEEPS)}"
+            )
+        for name, schedule in self.settings.sweeps.items():
+            trigger = build_trigger(name, schedule, self.settings.timezone)
+            if schedule.enabled:
+                self.scheduler.add_job(self.run_sweep, trigger, args=[name], id=name, name=name)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start the triggers, wait for ``stop``, then stop them and let running sweeps end."""
+        if not self.settings.enabled:
+            log.info("scheduler disabled (scheduler.enabled: false)")
+            await stop.wait()
+            return
+        self.scheduler.start()
+        log.info(
+            "scheduler started: %s",
+            ", ".join(f"{job.id} ({job.trigger})" for job in self.scheduler.get_jobs()) or "none",
+        )
+        try:
+            await stop.wait()
+        finally:
+            self.scheduler.shutdown(wait=False)
+            if self._running:
+                await asyncio.wait(
+                    self._running, timeout=self.services.settings.server.shutdown_timeout
+                )
+            log.info("scheduler stopped")
+
+    async def run_sweep(self, name: str) -> SweepResult | None:
+        """Run one sweep now (what a trigger calls); failures are logged, never raised."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        sweep = SWEEPS[name]
+        kwargs: dict[str, Any] = {"vectors": self.services.vectors} if sweep.uses_vectors else {}
+        try:
+            async with self.services.pool.acquire() as conn:
+                result = await sweep.run(conn, self.clock(), self.config, **kwargs)
+        except Exception:  # noqa: BLE001 - the next trigger retries; the scheduler keeps going
+            log.exception("sweep %s failed", name)
+            return None
+        finally:
+            if task is not None:
+                self._running.discard(task)
+        if result.counts:
+            log.info("sweep %s: %s", name, result.counts)
+        await self._announce(result)
+        return result
+
+    async def _announce(self, result: SweepResult) -> None:
+        """Tell the approval loop about new follow-up drafts (after their commit)."""
+        for org_id, suggestion_id, conversation_id in result.suggestions:
+            event = {
+                "type": "suggestion.created",
+                "suggestion_id": str(suggestion_id),
+                "conversation_id": str(conversation_id),
+                "action": "queue",
+                "kind": "followup",
+            }
+            try:
+                await self.services.redis.publish(
+                    self.services.keys.org(org_id, "events"), json.dumps(event)
+                )
+            except (RedisError, OSError) as err:  # the inbox also polls; an event is a nudge
+                log.warning("could not announce follow-up %s: %s", suggestion_id, err)
