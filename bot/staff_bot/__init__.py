@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..approvals import Approvals
-from ..cards import Cards
 from ..runtime import ChannelRuntime
 from ..services import Services
 from ..webhooks import STAFF_GATE_KEY
@@ -25,6 +24,8 @@ from .frontend import StaffGate
 def install(
     app: web.Application, services: Services, runtime: ChannelRuntime, approvals: Approvals
 ) -> None:
+    from ..cards import Cards  # cards imports this package's telegram module: import late
+
     cards = Cards(services, runtime.hub)
     gate = StaffGate(services, cards, approvals)
     app[STAFF_GATE_KEY] = gate

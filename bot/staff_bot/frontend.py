@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
@@ -27,12 +28,14 @@ from storage.models import User
 from storage.repositories import organizations, users
 
 from ..approvals import Approvals
-from ..cards import Cards
 from ..services import Services
 from ..staff import commands as registry
 from ..staff.commands import CommandContext, Reply, as_list
 from . import telegram as tg
 from .linking import LinkError, redeem
+
+if TYPE_CHECKING:  # cards imports this package: a runtime import would be a cycle
+    from ..cards import Cards
 
 log = logging.getLogger(__name__)
 
