@@ -24,6 +24,8 @@ from storage.errors import StorageError
 from .cli_channels import register as register_channel_commands
 from .cli_classify import register as register_classify_commands
 from .cli_kb import register as register_kb_commands
+from .cli_products import register as register_product_commands
+from .cli_quote import register as register_quote_commands
 from .cli_try import register as register_try_command
 from .cli_users import register as register_user_commands
 from .settings import ConfigError, Settings, load_settings
@@ -257,6 +259,8 @@ def demo(ctx: Context, no_serve: bool, port: int | None, story: bool, once: bool
 register_channel_commands(main)
 register_classify_commands(main)
 register_kb_commands(main)
+register_product_commands(main)
+register_quote_commands(main)
 register_try_command(main)
 register_user_commands(main)
 

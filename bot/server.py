@@ -8,6 +8,7 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from .approvals import Approvals
+from .media import add_media_routes
 from .outbox import ChannelOutbox
 from .runtime import ChannelRuntime
 from .services import Services
@@ -32,6 +33,7 @@ def build_web_app(services: Services, runtime: ChannelRuntime) -> web.Applicatio
     app.router.add_get("/", index)
     app.router.add_get("/healthz", healthz)
     add_webhook_routes(app)
+    add_media_routes(app, services)
     install_staff_bot(app, services, runtime, app[APPROVALS_KEY])
     add_inbox_routes(app, services, app[APPROVALS_KEY])
     return app

@@ -1,0 +1,109 @@
+"""What a quotation says, in the customer's language (en, zh, es; English otherwise)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "QUOTATION",
+        "number": "Quotation no.",
+        "date": "Date",
+        "valid_until": "Valid until",
+        "to": "To",
+        "item": "Item",
+        "qty": "Qty",
+        "unit_price": "Unit price",
+        "amount": "Amount",
+        "moq": "MOQ",
+        "subtotal": "Subtotal",
+        "total": "Total",
+        "terms": "Terms",
+        "payment": "Payment",
+        "delivery": "Delivery",
+        "lead_time": "Lead time",
+        "rate": "Exchange rate",
+        "not_quoted": "Not quoted (we will get back to you)",
+        "not_in_catalog": "not in our catalog",
+        "no_price": "price on request",
+        "no_rate": "price on request",
+        "message": "Hello {customer}, please find attached our quotation {number}: total "
+        "{total}, valid until {valid_until}.",
+    },
+    "zh": {
+        "title": "报价单",
+        "number": "报价单号",
+        "date": "日期",
+        "valid_until": "有效期至",
+        "to": "客户",
+        "item": "产品",
+        "qty": "数量",
+        "unit_price": "单价",
+        "amount": "金额",
+        "moq": "起订量",
+        "subtotal": "小计",
+        "total": "合计",
+        "terms": "条款",
+        "payment": "付款方式",
+        "delivery": "交货条件",
+        "lead_time": "交货期",
+        "rate": "汇率",
+        "not_quoted": "未报价项目（我们会尽快回复）",
+        "not_in_catalog": "不在产品目录中",
+        "no_price": "价格另议",
+        "no_rate": "价格另议",
+        "message": "{customer}您好，附件是我们的报价单 {number}：合计 {total}，"
+        "有效期至 {valid_until}。",
+    },
+    "es": {
+        "title": "COTIZACIÓN",
+        "number": "Cotización n.º",
+        "date": "Fecha",
+        "valid_until": "Válida hasta",
+        "to": "Para",
+        "item": "Artículo",
+        "qty": "Cant.",
+        "unit_price": "Precio unit.",
+        "amount": "Importe",
+        "moq": "Pedido mín.",
+        "subtotal": "Subtotal",
+        "total": "Total",
+        "terms": "Condiciones",
+        "payment": "Pago",
+        "delivery": "Entrega",
+        "lead_time": "Plazo de entrega",
+        "rate": "Tipo de cambio",
+        "not_quoted": "Sin cotizar (le responderemos pronto)",
+        "not_in_catalog": "no está en nuestro catálogo",
+        "no_price": "precio a consultar",
+        "no_rate": "precio a consultar",
+        "message": "Hola {customer}, le adjuntamos nuestra cotización {number}: total {total}, "
+        "válida hasta {valid_until}.",
+    },
+}
+
+
+def language_of(code: str | None) -> str:
+    """Our label set for a language code ("zh-CN" → "zh"; unknown → "en")."""
+    base = (code or "en").split("-")[0].split("_")[0].lower()
+    return base if base in LABELS else "en"
+
+
+def labels(code: str | None) -> dict[str, str]:
+    return LABELS[language_of(code)]
+
+
+def money(amount: Decimal, currency: str, language: str, *, places: int = 2) -> str:
+    """1,234.50 USD (en, zh) or 1.234,50 USD (es); unit prices may keep 4 places."""
+    quantum = Decimal(1).scaleb(-places)
+    value = amount.quantize(quantum) if places == 2 else amount.normalize()
+    if places != 2 and -value.as_tuple().exponent < 2:
+        value = amount.quantize(Decimal("0.01"))
+    text = f"{value:,f}"
+    if language_of(language) == "es":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return f"{text} {currency}"
+
+
+def quantity(value: Decimal) -> str:
+    return format(value.normalize(), "f")

@@ -1,0 +1,161 @@
+"""The offline item parser: explicit quantity forms in English, Chinese and Spanish.
+
+Understood, one item per comma/semicolon/"and" separated part:
+
+* ``500 x SKU-1``, ``500x SKU-1``, ``SKU-1 x 500``
+* ``500 pcs of steel bottle``, ``500 pieces steel bottle``, ``500 units of ...``
+* ``500个保温杯``, ``保温杯 500件``, ``500 套 ...``
+* ``500 unidades de botella``, ``500 piezas de ...``
+
+plus a currency (``USD``, ``EUR``, ``RMB``, ``美元``, ``euros``...) and an Incoterm with an
+optional place (``FOB Ningbo``) anywhere in the text. Products are matched by SKU first, then
+by the longest name, English name or keyword found in the part; a part that names no catalog
+product becomes an unknown item (priced by nobody, flagged on the quote).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from storage.repositories.products import Product
+
+INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
+CURRENCY_WORDS = {
+    "usd": "USD",
+    "us$": "USD",
+    "dollars": "USD",
+    "dólares": "USD",
+    "美元": "USD",
+    "美金": "USD",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euros": "EUR",
+    "欧元": "EUR",
+    "cny": "CNY",
+    "rmb": "CNY",
+    "人民币": "CNY",
+    "gbp": "GBP",
+    "jpy": "JPY",
+    "hkd": "HKD",
+    "aud": "AUD",
+    "cad": "CAD",
+    "mxn": "MXN",
+}
+_CURRENCY = re.compile(
+    r"(?<![\w$])(" + "|".join(re.escape(w) for w in CURRENCY_WORDS) + r")(?![\w$])", re.I
+)
+_INCOTERM = re.compile(
+    r"\b(" + "|".join(INCOTERMS) + r")\b(?:\s+(?!(?:" + "|".join(INCOTERMS) + r")\b)"
+    r"([A-Z][A-Za-z]+(?:\s[A-Z][a-z]+)?))?"
+)
+_QTY = r"(?P<qty>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+_EN_UNITS = r"pcs|pc|pieces?|units?|sets?|boxes|box|cartons?|pairs?|rolls?|bags?|kgs?|meters?"
+_ES_UNITS = r"unidades|unidad|uds?|piezas?|cajas?|juegos?|pares|par|rollos?|bolsas?|kilos?"
+_ZH_UNITS = r"个|件|只|套|台|箱|双|条|张|把|支|瓶|包|米|公斤|千克|卷|盒"
+_FORMS = (
+    re.compile(_QTY + r"\s*[x×*]\s*(?P<ref>.+)", re.I),
+    re.compile(r"(?P<ref>.+?)\s*[x×*]\s*" + _QTY + r"\s*$", re.I),
+    re.compile(_QTY + r"\s*(?P<unit>" + _EN_UNITS + r")\.?\s+(?:of\s+)?(?P<ref>.+)", re.I),
+    re.compile(_QTY + r"\s*(?P<unit>" + _ES_UNITS + r")\.?\s+(?:de\s+)?(?P<ref>.+)", re.I),
+    re.compile(_QTY + r"\s*(?P<unit>" + _ZH_UNITS + r")\s*(?:的\s*)?(?P<ref>.+)"),
+    re.compile(r"(?P<ref>.+?)\s*" + _QTY + r"\s*(?P<unit>" + _ZH_UNITS + r")\s*$"),
+)
+# A comma splits items unless it groups thousands (1,000 x SKU-1).
+_SPLIT = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|[;\n，；、。]|\s+and\s+|\s+y\s+|和|以及|还有")
+_TRAILING = re.compile(r"\s+(?:en|in|de|por|for|at|a)$", re.I)
+_NOISE = re.compile(
+    r"^(?:please\s+)?(?:quote(?:\s+me)?|we\s+(?:need|want)|i\s+(?:need|want)|"
+    r"(?:could|can)\s+you\s+quote|price\s+for|necesito|quiero|cotizaci[oó]n\s+(?:de|para)|"
+    r"我们?(?:要|需要|想要)|请报价|报价)\s*[:：]?\s*",
+    re.I,
+)
+_UNIT_NAMES = {"pc": "pcs", "piece": "pcs", "pieces": "pcs", "unit": "pcs", "units": "pcs"}
+
+
+@dataclass(frozen=True)
+class RequestedItem:
+    description: str
+    quantity: Decimal
+    unit: str | None = None
+    product: Product | None = None
+
+
+@dataclass
+class ParsedRequest:
+    items: list[RequestedItem] = field(default_factory=list)
+    currency: str | None = None
+    incoterm: str | None = None
+    incoterm_place: str | None = None
+    # Questions or problems found while reading the request (shown to staff).
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def matched(self) -> list[RequestedItem]:
+        return [item for item in self.items if item.product is not None]
+
+
+def parse_request(text: str, products: Sequence[Product]) -> ParsedRequest:
+    """Items, currency and Incoterm stated in ``text`` (see the module docstring)."""
+    request = ParsedRequest()
+    rest = text
+    if found := _INCOTERM.search(rest):
+        request.incoterm = found.group(1)
+        place = found.group(2)
+        end = found.end(1)
+        if place and place.split()[0].lower() not in CURRENCY_WORDS:
+            request.incoterm_place = place
+            end = found.end()
+        rest = rest[: found.start()] + " " + rest[end:]
+    if found := _CURRENCY.search(rest):
+        request.currency = CURRENCY_WORDS[found.group(1).lower()]
+        rest = rest[: found.start()] + " " + rest[found.end() :]
+    for part in _SPLIT.split(rest):
+        item = _item(part.strip(), products)
+        if item is not None:
+            request.items.append(item)
+    return request
+
+
+def _item(part: str, products: Sequence[Product]) -> RequestedItem | None:
+    part = _NOISE.sub("", part).strip(" .?!:：？！")
+    if not part:
+        return None
+    for form in _FORMS:
+        found = form.fullmatch(part)
+        if found is None:
+            continue
+        quantity = _quantity(found.group("qty"))
+        ref = _TRAILING.sub("", _NOISE.sub("", found.group("ref")).strip(" .?!:：？！"))
+        if quantity is None or quantity <= 0 or not ref:
+            return None
+        unit = found.groupdict().get("unit")
+        unit = _UNIT_NAMES.get(unit.lower(), unit) if unit else None
+        return RequestedItem(ref, quantity, unit, match_product(ref, products))
+    return None
+
+
+def _quantity(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def match_product(ref: str, products: Sequence[Product]) -> Product | None:
+    """The catalog product ``ref`` names: an exact SKU, else the longest name/keyword in it."""
+    needle = ref.lower()
+    for product in products:
+        if product.sku.lower() == needle or re.search(
+            r"(?<![\w-])" + re.escape(product.sku.lower()) + r"(?![\w-])", needle
+        ):
+            return product
+    best: tuple[int, Product] | None = None
+    for product in products:
+        for name in (product.name, product.name_en or "", *product.keywords):
+            name = name.lower().strip()
+            if len(name) >= 2 and name in needle and (best is None or len(name) > best[0]):
+                best = (len(name), product)
+    return best[1] if best else None

@@ -1,0 +1,131 @@
+"""Quote math, in Decimal only: catalog price × exchange rate × quantity.
+
+Rounding (ROUND_HALF_UP throughout):
+
+* an exchange rate is fixed at 6 decimals (numeric(18,6)) and stored on the quote, and the
+  prices are computed from the stored rate, so the quote can be recomputed to the cent;
+* a converted unit price keeps 4 decimals (numeric(14,4)): small parts cost fractions of a
+  cent and rounding their unit price to cents would change the total by percents;
+* every line total is rounded to 2 decimals, and the subtotal is the sum of the rounded
+  lines (what the customer can check with a calculator).
+
+Nothing is priced silently: an unknown product, a product without a catalog price, or a
+currency without a configured rate gives a warning and no line; a quantity under the MOQ is
+priced and flagged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from storage.repositories.quotations import NewItem
+
+from .parser import RequestedItem
+
+CENT = Decimal("0.01")
+UNIT_PRICE = Decimal("0.0001")
+RATE = Decimal("0.000001")
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Exchange rates as units of each currency per one unit of ``base`` (config.yaml)."""
+
+    base: str
+    per_base: Mapping[str, Decimal]
+
+    def rate(self, source: str, target: str) -> Decimal | None:
+        """How many ``target`` one ``source`` buys, at 6 decimals; None when not configured."""
+        if source == target:
+            return Decimal(1)
+        per_base = {**self.per_base, self.base: Decimal(1)}
+        if source not in per_base or target not in per_base:
+            return None
+        return (Decimal(per_base[target]) / Decimal(per_base[source])).quantize(RATE, ROUND_HALF_UP)
+
+
+@dataclass
+class PricedQuote:
+    currency: str
+    lines: list[NewItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Requested items that got no line, with the reason (shown on the PDF as "not quoted").
+    unquoted: list[tuple[str, str]] = field(default_factory=list)
+    base_currency: str | None = None
+    exchange_rate: Decimal = Decimal(1)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.line_total for line in self.lines), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        return self.subtotal
+
+
+def price_items(items: Sequence[RequestedItem], currency: str, rates: Rates) -> PricedQuote:
+    quote = PricedQuote(currency=currency)
+    priced = [i for i in items if i.product is not None and i.product.price is not None]
+    sources = Counter(i.product.currency for i in priced if i.product.currency != currency)
+    if sources:
+        # The quote's own rate converts from its most common catalog currency; lines in
+        # another currency carry their own rate (a catalog mixing CNY and USD prices).
+        base = sources.most_common(1)[0][0]
+        rate = rates.rate(base, currency)
+        if rate is not None:
+            quote.base_currency, quote.exchange_rate = base, rate
+    for item in items:
+        product = item.product
+        if product is None:
+            quote.unquoted.append((item.description, "not_in_catalog"))
+            quote.warnings.append(f"{item.description}: not in the catalog, not quoted")
+            continue
+        if product.price is None:
+            quote.unquoted.append((product.name, "no_price"))
+            quote.warnings.append(f"{product.sku}: the catalog has no price, not quoted")
+            continue
+        rate = rates.rate(product.currency, currency)
+        if rate is None:
+            quote.unquoted.append((product.name, "no_rate"))
+            quote.warnings.append(
+                f"{product.sku}: no exchange rate from {product.currency} to {currency} "
+                "configured (quotes.rates), not quoted"
+            )
+            continue
+        line_warnings = []
+        if product.moq and item.quantity < product.moq:
+            line_warnings.append(
+                f"{product.sku}: {_plain(item.quantity)} {product.unit} is below the MOQ of "
+                f"{product.moq} {product.unit}"
+            )
+        unit_price = (product.price * rate).quantize(UNIT_PRICE, ROUND_HALF_UP)
+        own_rate = product.currency != currency and product.currency != quote.base_currency
+        quote.lines.append(
+            NewItem(
+                product_id=product.id,
+                sku=product.sku,
+                name=product.name,
+                description=product.name_en if product.name_en != product.name else None,
+                quantity=item.quantity,
+                unit=product.unit,
+                catalog_price=product.price,
+                catalog_currency=product.currency,
+                exchange_rate=rate if own_rate else None,
+                unit_price=unit_price,
+                line_total=(unit_price * item.quantity).quantize(CENT, ROUND_HALF_UP),
+                moq=product.moq,
+                warnings=line_warnings,
+            )
+        )
+        quote.warnings.extend(line_warnings)
+    if not quote.lines:
+        quote.warnings.append("no line could be priced: check the items before sending")
+    return quote
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
