@@ -198,6 +198,15 @@ class QuotesSettings(_Section):
     link_ttl_hours: int = Field(ge=1)
 
 
+class ContentSettings(_Section):
+    """The content studio (prices are converted with ``quotes.rates``)."""
+
+    default_variants: int = Field(ge=1, le=100)
+    max_variants: int = Field(ge=1, le=100)
+    ab_confidence: float = Field(gt=0, lt=1)
+    markets: list[str]
+
+
 class Settings(BaseSettings):
     """Everything TradeMate can be told. Build it with :func:`load_settings`."""
 
@@ -222,6 +231,7 @@ class Settings(BaseSettings):
     web: WebSettings
     scheduler: SchedulerSettings
     quotes: QuotesSettings
+    content: ContentSettings
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,78 @@
+"""Catalog row → :class:`Facts`, and filling template slots from them (never from elsewhere)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from itertools import product as cartesian
+
+from storage.repositories.products import Product
+
+from .models import Facts
+
+_SLOT = re.compile(r"\{([a-z_]+)\}")
+
+
+def from_product(product: Product, language: str) -> Facts:
+    """The facts of one product; English copy uses ``name_en`` when the catalog has one."""
+    name = product.name_en if language == "en" and product.name_en else product.name
+    specs = tuple(
+        (str(k).replace("_", " "), str(v)) for k, v in product.specs.items() if str(v).strip()
+    )
+    return Facts(
+        sku=product.sku,
+        name=name,
+        category=product.category,
+        description=product.description,
+        specs=specs,
+        selling_points=tuple(p.strip().rstrip(".") for p in product.selling_points if p.strip()),
+        keywords=tuple(k.strip() for k in product.keywords if k.strip()),
+        price=product.price,
+        currency=product.currency,
+        unit=product.unit,
+        moq=product.moq,
+        product_id=product.id,
+    )
+
+
+def slot_options(facts: Facts) -> dict[str, list[str]]:
+    """Every value each slot may take; a slot with no values can't be used."""
+    options: dict[str, list[str]] = {
+        "name": [facts.name],
+        "point": list(facts.selling_points),
+        "category": [facts.category] if facts.category else [],
+        "price": [facts.price_text] if facts.price_text else [],
+        "unit": [facts.unit],
+        "moq": [f"{facts.moq} {facts.unit}"] if facts.moq else [],
+    }
+    options["spec_key"] = [k for k, _ in facts.specs]
+    options["spec_value"] = [v for _, v in facts.specs]
+    return options
+
+
+def slots_of(template: str) -> list[str]:
+    return list(dict.fromkeys(_SLOT.findall(template)))
+
+
+def fillings(template: str, options: Mapping[str, list[str]]) -> Iterator[dict[str, str]]:
+    """Every way to fill the template (spec key and value always come as a pair)."""
+    names = slots_of(template)
+    if any(not options.get(n) for n in names):
+        return
+    paired = "spec_key" in names or "spec_value" in names
+    free = [n for n in names if n not in ("spec_key", "spec_value")]
+    specs = list(zip(options["spec_key"], options["spec_value"], strict=True)) if paired else [()]
+    for spec in specs:
+        for values in cartesian(*(options[n] for n in free)):
+            filled = dict(zip(free, values, strict=True))
+            if spec:
+                filled.update(spec_key=spec[0], spec_value=spec[1])
+            yield filled
+
+
+def render(template: str, values: Mapping[str, str]) -> str | None:
+    """The template with its slots filled, or None when a slot has no value."""
+    missing = [n for n in slots_of(template) if not values.get(n)]
+    if missing:
+        return None
+    return _SLOT.sub(lambda m: values[m.group(1)], template)
