@@ -44,6 +44,7 @@ from .classifier.base import Classification
 from .drafting.llm import LLMDrafter
 from .drafting.offline import Draft, DraftContext, OfflineDrafter
 from .errors import LLMUnavailable
+from .followups.optout import detect_opt_out, record_opt_out
 from .memory.service import MemoryService, Recalled
 from .policy import Decision, decide
 from .retrieval.base import Hit
@@ -150,6 +151,11 @@ class Pipeline:
             organization = await organizations.get(conn, org_id)
             conversation = await conversations.get(conn, org_id, message.conversation_id)
             customer = await customers.get(conn, org_id, conversation.customer_id)
+        if detect_opt_out(text):  # STOP / 退订 / baja: recorded; no draft, no proactive messages
+            async with self.pool.acquire() as conn:
+                await record_opt_out(conn, org_id, customer.id, text, channel_id=message.channel_id)
+            outcome.skipped = "the customer opted out of messages"
+            return outcome
 
         with clock("classify"):
             classifier = await self.classifiers.for_org(org_id)
