@@ -270,7 +270,9 @@ class Cards:
     # --- events --------------------------------------------------------------------------
     async def listen(self, stop: asyncio.Event) -> None:
         """Refresh cards on every org's ``suggestion.decided`` events until ``stop``."""
-        pattern = self.services.keys.org("*", "events")  # type: ignore[arg-type]
+        # The key builder wants a real org id; swap it for the wildcard to hear every org.
+        placeholder = uuid.UUID(int=0)
+        pattern = self.services.keys.org(placeholder, "events").replace(str(placeholder), "*")
         while not stop.is_set():
             try:
                 await self._listen_once(pattern, stop)
