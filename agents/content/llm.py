@@ -136,3 +136,67 @@ def _variants(kind: str, out: Any, language: str) -> list[Variant]:
     for i, variant in enumerate(found):
         variant.score = round(1.0 - 0.01 * i, 3)
     return [v for v in found if v.text]
+
+
+async def localize(
+    engine: LLMEngine,
+    org_id: uuid.UUID,
+    variant: Variant,
+    *,
+    language: str,
+    market: str,
+    formality: str,
+    emoji_density: str,
+    glossary: Sequence[dict[str, Any]],
+) -> Variant:
+    """The variant translated and adapted by the model; raises ``LLMUnavailable``.
+
+    Numbers, units, prices and glossary terms are fixed afterwards by our own code."""
+    from dataclasses import replace
+
+    from .schemas import LocalizedOut
+
+    piece = {
+        "title": variant.title,
+        "body": variant.text,
+        "call_to_action": variant.call_to_action,
+        "hashtags": variant.hashtags,
+        "scenes": [
+            {"visual": s.visual, "on_screen_text": s.on_screen_text, "voiceover": s.voiceover}
+            for s in variant.scenes
+        ],
+    }
+    result = await engine.gateway.run(
+        org_id,
+        "content_localize",
+        {
+            "language": language,
+            "market": market,
+            "formality": formality,
+            "emoji_density": emoji_density,
+            "glossary": json.dumps(list(glossary), ensure_ascii=False, indent=1),
+            "piece": json.dumps(piece, ensure_ascii=False, indent=1),
+        },
+        purpose="content",
+        schema=LocalizedOut,
+    )
+    out = result.value
+    scenes = list(variant.scenes)
+    if scenes and len(out.scenes) == len(scenes):
+        scenes = [
+            Scene(s.purpose, s.duration_seconds, o.visual, o.on_screen_text, o.voiceover)
+            for s, o in zip(scenes, out.scenes, strict=True)
+        ]
+    elif scenes:
+        from agents.errors import LLMUnavailable
+
+        raise LLMUnavailable("the localized script has a different number of scenes")
+    return replace(
+        variant,
+        title=out.title if variant.title else None,
+        text=out.body.strip(),
+        call_to_action=out.call_to_action if variant.call_to_action else None,
+        hashtags=[t if t.startswith("#") else f"#{t}" for t in out.hashtags if t.strip("#")],
+        scenes=scenes,
+        template="content_localize",
+    )

@@ -510,3 +510,13 @@ async def add_glossary_term(
         target_language,
         case_sensitive,
     )
+
+
+async def product_sku(conn: Connection, org_id: uuid.UUID, product_id: uuid.UUID) -> str:
+    """The SKU of one of the org's products (what a regeneration asks for again)."""
+    sku = await conn.fetchval(
+        "SELECT sku FROM products WHERE org_id = $1 AND id = $2", org_id, product_id
+    )
+    if sku is None:
+        raise NotFound("product", product_id)
+    return sku

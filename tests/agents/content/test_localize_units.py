@@ -1,0 +1,70 @@
+"""Unit and currency conversion with rounding; glossary and emoji adaptation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from agents.content.checks import Term
+from agents.content.errors import ContentError
+from agents.content.localize import (
+    apply_glossary,
+    convert_price,
+    convert_prices,
+    convert_units,
+    limit_emoji,
+)
+
+RATES = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "BRL": Decimal("5.40"), "JPY": Decimal("150")}
+
+
+@pytest.mark.parametrize(
+    ("text", "system", "expected"),
+    [
+        ("capacity 500 ml", "imperial", "capacity 16.9 fl oz"),
+        ("1.5 L bottle", "imperial", "50.7 fl oz bottle"),
+        ("20 cm tall, 2 kg", "imperial", "7.9 in tall, 4.4 lb"),
+        ("350 g", "imperial", "12.3 oz"),
+        ("16 fl oz cup", "metric", "473.2 ml cup"),
+        ("12 oz, 2 lb", "metric", "340.2 g, 0.9 kg"),
+        ("a 10 inch pan", "metric", "a 25.4 cm pan"),
+        ("24 hours, 10 in stock", "metric", "24 hours, 10 in stock"),  # not units
+        ("500 ml", "metric", "500 ml"),  # already metric
+    ],
+)
+def test_unit_conversion_rounds_to_one_decimal(text, system, expected):
+    assert convert_units(text, system) == expected
+
+
+def test_currency_conversion_rounds_half_up_to_the_currency_precision():
+    assert convert_price(Decimal("12.50"), "USD", "BRL", RATES) == "67.50 BRL"
+    assert convert_price(Decimal("12.50"), "USD", "EUR", RATES) == "11.50 EUR"
+    assert convert_price(Decimal("9.99"), "EUR", "USD", RATES) == "10.86 USD"  # 10.858...
+    assert convert_price(Decimal("0.125"), "USD", "USD", RATES) == "0.13 USD"
+    assert convert_price(Decimal("12.50"), "USD", "JPY", RATES) == "1875 JPY"
+    with pytest.raises(ContentError, match="MXN"):
+        convert_price(Decimal(1), "USD", "MXN", RATES)
+
+
+def test_prices_in_text_are_converted_whatever_their_notation():
+    text = "Price: 12.50 USD per pcs, or $25 for two"
+    assert convert_prices(text, "EUR", RATES) == "Price: 11.50 EUR per pcs, or 23.00 EUR for two"
+
+
+def test_glossary_terms_are_written_exactly():
+    terms = [
+        Term("AquaFlask"),
+        Term("Leak-proof lid", "translate", "Tapa antigoteo", "es"),
+    ]
+    text = "La aquaflask 500 con Leak-proof lid."
+    assert apply_glossary(text, terms, "es") == "La AquaFlask 500 con Tapa antigoteo."
+    # A translation for Spanish does not apply to German.
+    assert apply_glossary(text, terms, "de") == "La AquaFlask 500 con Leak-proof lid."
+
+
+def test_emoji_density():
+    text = "Cold 🧊 all day ☀️ and night 🌙 ✓ checked"
+    assert limit_emoji(text, "none") == "Cold all day and night ✓ checked"
+    assert limit_emoji(text, "low") == "Cold 🧊 all day and night ✓ checked"
+    assert limit_emoji(text, "high") == text
