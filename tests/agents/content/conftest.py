@@ -17,7 +17,12 @@ from agents.content.config import ContentConfig
 from agents.content.studio import Studio
 from storage.repositories import organizations, products
 
-RATES = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "BRL": Decimal("5.40"), "CNY": Decimal("7.10")}
+RATES = {
+    "USD": Decimal("1"),
+    "EUR": Decimal("0.92"),
+    "BRL": Decimal("5.40"),
+    "CNY": Decimal("7.10"),
+}
 
 
 @pytest.fixture
