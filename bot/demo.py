@@ -122,6 +122,8 @@ async def _serve(services, runtime, pipeline, settings, port, refs, narrator, st
     _say(f"Serving on {base_url}  (health: /healthz) - Ctrl+C to stop")
     try:
         if story:
+            # The narration is the demo's output; the service's INFO lines would bury it.
+            logging.getLogger().setLevel(logging.WARNING)
             await play(services, runtime, base_url, refs, narrator)
         _say(f"Web inbox: {base_url}/inbox  (log in as {DEMO_STAFF[1][0]} / {DEMO_PASSWORD})")
         if once:
@@ -211,7 +213,13 @@ async def ensure_demo_channels(services: Services, org_id) -> dict[str, ChannelR
         for platform, config in DEMO_CHANNELS.items():
             name = f"demo-{platform}"
             row = existing.get(name)
-            if row is None:
+            if row is not None:  # the demo owns these rows: keep their config current
+                await conn.execute(
+                    "UPDATE channels SET config_encrypted = $2 WHERE id = $1",
+                    row.id,
+                    services.secrets.encrypt(config),
+                )
+            else:
                 row = await channels.create(
                     conn,
                     org_id,

@@ -59,10 +59,9 @@ class Narrator:
     def sandbox_received(self, message: SentMessage) -> None:
         self.received.append(message)
         name = PLATFORM_NAMES.get(message.platform, message.platform)
-        what = {"edit": "card updated", "buttons": "approval card", "document": "document"}.get(
-            message.kind, "message"
-        )
-        say(f"    ⇢ sandbox {name} API received a {what} for {message.recipient}: "
+        what = {"edit": "a card update", "buttons": "an approval card", "document": "a document"}
+        say(f"    ⇢ sandbox {name} API received {what.get(message.kind, 'a message')} "
+            f"for {message.recipient}: "
             f"{_short(message.text, 90)}")  # fmt: skip
 
 
@@ -86,7 +85,8 @@ async def play(
             async with http.post(
                 url, params=hook.query, headers=hook.headers, data=hook.body
             ) as response:
-                say(f"  webhook → {response.status} (signature checked, stored, queued)")
+                outcome = "signature checked, stored, queued" if response.status == 200 else ""
+                say(f"  webhook → {response.status} {outcome}".rstrip())
             row = await _wait_for_outcome(services, ref, line.text, started)
             drafts.append(row)
             _describe(row)

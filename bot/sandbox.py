@@ -21,7 +21,7 @@ from aiohttp import web
 
 # Placeholder credentials of the demo's channels; only this sandbox accepts them.
 TELEGRAM_TOKEN = "7000000001:DEMOdemoDEMOdemoDEMOdemoDEMOdemo123"
-TWILIO_ACCOUNT_SID = "AC" + "d3m0" * 8
+TWILIO_ACCOUNT_SID = "AC" + "de30" * 8  # Twilio SIDs are AC + 32 hex digits
 TWILIO_AUTH_TOKEN = "demo-auth-token-not-a-secret"
 TWILIO_FROM = "whatsapp:+14155238886"
 WECHAT_APP_ID = "wxd3m0d3m0d3m0d3m0"
