@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 
 from agents.followups.config import FollowupConfig, SweepResult
 from agents.followups.sweeps import SWEEPS
+from channels.registry import adapter_class, platforms
 
 from .services import Services
 from .settings import ConfigError, SchedulerSettings, SweepSchedule
@@ -34,8 +35,14 @@ from .settings import ConfigError, SchedulerSettings, SweepSchedule
 log = logging.getLogger(__name__)
 
 
+def service_window_hours() -> dict[str, int | None]:
+    """Each platform's customer-service window, from its adapter's capabilities."""
+    return {p: adapter_class(p).capabilities.service_window_hours for p in platforms()}
+
+
 def followup_config(settings: SchedulerSettings) -> FollowupConfig:
     return FollowupConfig(
+        service_window_hours=service_window_hours(),
         silent_days=settings.silent_days,
         quiet_start=settings.quiet_hours.start,
         quiet_end=settings.quiet_hours.end,

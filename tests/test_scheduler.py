@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,14 +15,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from agents.followups import due, silent
-from agents.followups.config import FollowupConfig
 from bot.roles import RoleContext, run_roles
 from bot.scheduler import SweepScheduler
 from bot.services import Services
 from bot.settings import ConfigError, load_settings
 from storage.crypto import SecretBox, generate_key
 from storage.db import create_pool, transaction
-from tests.agents.followups.helpers import NOW, make_customer, make_shop
+from tests.agents.followups.helpers import CONFIG, NOW, make_customer, make_shop
 
 
 @pytest.fixture
@@ -108,7 +108,6 @@ async def test_a_sweep_run_by_the_scheduler_drafts_and_announces(
             conn, shop, language="es", last_inbound_at=NOW - timedelta(days=5)
         )
     scheduler = SweepScheduler(services, clock=lambda: NOW)
-    scheduler.config = FollowupConfig(worker="test-scheduler")
     pubsub = redis.pubsub()
     await pubsub.subscribe(keys.org(shop.org.id, "events"))
     try:
@@ -140,7 +139,7 @@ async def test_two_instances_create_each_followup_exactly_once(committed_shop, p
                 conn, shop, name=f"buyer {i}", last_inbound_at=NOW - timedelta(days=4, minutes=i)
             )
     # Two scheduler processes: separate pools, small batches so their runs interleave.
-    configs = [FollowupConfig(batch_size=3, worker=f"instance-{n}") for n in (1, 2)]
+    configs = [replace(CONFIG, batch_size=3, worker=f"instance-{n}") for n in (1, 2)]
     pools = [await create_pool(database_url, min_size=1, max_size=2) for _ in configs]
     try:
 

@@ -23,6 +23,10 @@ class FollowupConfig:
     quote_reminder_days: int = 2
     # Rows one sweep transaction handles at most (the next run takes the rest).
     batch_size: int = 100
+    # Hours after the customer's last message during which free text may be sent, per
+    # platform (None: no such window). Filled by the composition root from the channel
+    # adapters' capabilities; a platform missing here counts as a closed window.
+    service_window_hours: Mapping[str, int | None] = field(default_factory=dict)
     # Who claimed a row (followups.claimed_by), for operators.
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
 

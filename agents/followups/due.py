@@ -14,12 +14,10 @@ same name with an ``external_template_id``) when there is one.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from channels.errors import UnknownPlatform
-from channels.registry import adapter_class
-from channels.window import window_open
 from storage.db import Connection
 from storage.repositories import followups
 from storage.repositories import templates as template_repo
@@ -69,7 +67,7 @@ async def sweep(
     result = SweepResult()
     async with conn.transaction():
         for item in await followups.claim_due(conn, now, limit=config.batch_size, org_id=org_id):
-            status, detail = await _draft(conn, item, now, result)
+            status, detail = await _draft(conn, item, now, config, result)
             await followups.finish(
                 conn,
                 item.org_id,
@@ -86,7 +84,7 @@ async def sweep(
 
 
 async def _draft(
-    conn: Connection, item: Followup, now: datetime, result: SweepResult
+    conn: Connection, item: Followup, now: datetime, config: FollowupConfig, result: SweepResult
 ) -> tuple[str, dict[str, Any]]:
     ctx = await conn.fetchrow(_CONTEXT, item.org_id, item.customer_id, item.conversation_id)
     if ctx is None:
@@ -124,7 +122,7 @@ async def _draft(
     overrides = await template_repo.overrides(conn, item.org_id)
     text, used = templates.render(name, language, fields, overrides)
 
-    open_now = _window_open(ctx["platform"], ctx["window_from"], now)
+    open_now = window_open(config.service_window_hours, ctx["platform"], ctx["window_from"], now)
     metadata: dict[str, Any] = {
         "followup_id": str(item.id),
         "reason": item.reason,
@@ -161,14 +159,20 @@ async def _draft(
     return "drafted", {"suggestion_id": suggestion_id, "conversation_id": ctx["conversation_id"]}
 
 
-def _window_open(platform: str | None, last_inbound_at: datetime | None, now: datetime) -> bool:
-    if platform is None:
+def window_open(
+    hours_by_platform: Mapping[str, int | None],
+    platform: str | None,
+    last_inbound_at: datetime | None,
+    now: datetime,
+) -> bool:
+    """Whether free text may reach the customer now (the rule of ``channels.window``, fed
+    with the adapters' window hours by the composition root; agents never import channels)."""
+    if platform is None or platform not in hours_by_platform:
         return False
-    try:
-        capabilities = adapter_class(platform).capabilities
-    except UnknownPlatform:
-        return False
-    return window_open(capabilities, last_inbound_at, now)
+    hours = hours_by_platform[platform]
+    if hours is None:
+        return True
+    return last_inbound_at is not None and now - last_inbound_at < timedelta(hours=hours)
 
 
 def _reason(item: Followup) -> str:

@@ -7,13 +7,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from agents.followups.config import FollowupConfig
+from bot.scheduler import service_window_hours
 from storage.db import Connection
 from storage.models import Channel, Organization
 from tests.storage.factories import make_channel, make_org
 
 # A fixed "now" for the controllable clock: Wednesday 2026-03-04 14:00 UTC.
 NOW = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
-CONFIG = FollowupConfig(silent_days=3, quiet_start=21, quiet_end=9, quote_reminder_days=2)
+CONFIG = FollowupConfig(
+    silent_days=3,
+    quiet_start=21,
+    quiet_end=9,
+    quote_reminder_days=2,
+    service_window_hours=service_window_hours(),  # from the channel adapters, as in production
+)
 
 
 @dataclass

@@ -175,3 +175,12 @@ async def test_opt_out_after_planning_skips_the_draft(conn):
     assert await _drafts(conn, shop.org.id) == []
     [followup] = await _followups(conn, shop.org.id)
     assert followup["status"] == "skipped" and "opted out" in followup["error"]
+
+
+def test_window_rule_follows_each_platforms_adapter():
+    hours = CONFIG.service_window_hours
+    assert due.window_open(hours, "whatsapp", NOW - timedelta(hours=2), NOW)
+    assert not due.window_open(hours, "whatsapp", NOW - timedelta(hours=30), NOW)
+    assert not due.window_open(hours, "whatsapp", None, NOW)
+    assert due.window_open(hours, "telegram", None, NOW)  # no window on Telegram
+    assert not due.window_open(hours, "carrier-pigeon", NOW, NOW)  # unknown: be careful
