@@ -72,7 +72,7 @@ def convert_price(amount: Decimal, source: str, target: str, rates: Mapping[str,
         missing = [c for c in (source, target) if c not in rates]
         if missing:
             raise ContentError(
-                f"no exchange rate for {', '.join(missing)}: add it to content.rates in config"
+                f"no exchange rate for {', '.join(missing)}: add it to quotes.rates in config.yaml"
             )
         value = amount / rates[source] * rates[target]
     places = Decimal("1") if target in _ZERO_DECIMALS else Decimal("0.01")

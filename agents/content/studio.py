@@ -489,49 +489,42 @@ class _Source:
         queue = list(first or [])
         llm_regenerated = False
         picked: list[tuple[Variant, str, list[Violation], str | None, str]] = []
-        shown = 0
+        filled = 0  # slots done: shown, or blocked twice
+        owed = 0  # blocked slots whose one regeneration is still to come
+        drawn = 0
         seen: set[str] = set()
-        retries_left = n  # one regeneration per requested slot
-
-        while shown < n:
+        while filled < n:
+            if not queue and first is not None and not llm_regenerated and owed:
+                # One more model call for the blocked slots, told what was wrong.
+                llm_regenerated = True
+                feedback = [f"{x.message} ({x.matched_text})" for p in picked for x in p[2]]
+                queue.extend(await self._llm(owed, feedback) or [])
             if queue:
                 candidate = queue.pop(0)
             else:
-                if first is not None and not llm_regenerated and picked:
-                    llm_regenerated = True
-                    feedback = [
-                        f"{x.message} ({x.matched_text})" for _, s, vs, _, _ in picked for x in vs
-                    ]
-                    again = await self._llm(n - shown, feedback)
-                    if again:
-                        queue.extend(again)
-                        continue
                 candidate = self._next_offline()
                 if candidate is None:
                     break
                 self.versions.add(OFFLINE_PROMPT)
-                candidate.template = candidate.template or OFFLINE_PROMPT
-            prompt = (
-                OFFLINE_PROMPT
-                if not candidate.template.startswith("content_")
-                else (candidate.template)
-            )
+            prompt = candidate.template if candidate.template in _LLM_PROMPTS else OFFLINE_PROMPT
             if candidate.full_text() in seen:
                 continue
             seen.add(candidate.full_text())
+            # The first n candidates fill the slots; later ones replace blocked ones.
+            replacement = drawn >= n
+            drawn += 1
+            owed -= 1 if replacement else 0
             candidate = self.studio.market_adapt(candidate, ctx, market)
             violations = check(candidate, ctx)
             status = status_for(violations)
-            if status == "blocked":
-                resolution = "regenerated" if retries_left > 0 else "blocked"
-                retries_left -= 1
-                picked.append((candidate, status, violations, resolution, prompt))
-                if resolution == "blocked":
-                    # Its replacement failed too: the slot stays empty, with the reason.
-                    shown += 1
+            if status == "blocked" and not replacement:
+                picked.append((candidate, status, violations, "regenerated", prompt))
+                owed += 1
                 continue
-            picked.append((candidate, status, violations, "shown" if violations else None, prompt))
-            shown += 1
+            resolution = "blocked" if status == "blocked" else ("shown" if violations else None)
+            # A replacement that fails too leaves its slot empty, with the reason stored.
+            picked.append((candidate, status, violations, resolution, prompt))
+            filled += 1
         if self.engine == "llm" and OFFLINE_PROMPT in self.versions:
             self.engine = "llm+offline"
         return picked

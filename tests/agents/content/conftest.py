@@ -22,6 +22,7 @@ RATES = {
     "EUR": Decimal("0.92"),
     "BRL": Decimal("5.40"),
     "CNY": Decimal("7.10"),
+    "MXN": Decimal("17.0"),
 }
 
 
