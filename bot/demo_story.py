@@ -80,8 +80,11 @@ async def play(
             ref = refs[line.platform]
             say(f"\n{PLATFORM_NAMES[line.platform]} · {line.customer.name} ({line.note}):")
             say(f"  “{line.text}”")
-            url = f"{base_url}/webhooks/{ref.platform}/{ref.id}"
-            hook = simulate(ref, url, line.customer, line.text)
+            path = f"/webhooks/{ref.platform}/{ref.id}"
+            url = base_url + path
+            # Platforms sign the public URL they call (here, behind no proxy, the same host).
+            public = services.settings.app.public_url.rstrip("/") + path
+            hook = simulate(ref, public, line.customer, line.text)
             async with http.post(
                 url, params=hook.query, headers=hook.headers, data=hook.body
             ) as response:
