@@ -102,3 +102,20 @@ async def test_whatsapp_gets_a_signed_media_url_that_only_works_while_valid(stac
     assert (await _get(stack, f"{stack.base_url}/media/{other}"))[0] == 404
     fresh = sign(key, stack.org_id, file_id, int(time.time()) + 60)
     assert (await _get(stack, f"{stack.base_url}/media/{fresh}"))[0] == 200
+
+
+async def test_wechat_gets_the_text_with_a_link_to_the_pdf(stack):
+    config = {"app_id": "wx0123456789abcdef", "app_secret": "oa-secret", "token": "wechat-token"}
+    ref = await stack.add_channel("wechat", config)
+    created, approvals, user = await _setup(stack, ref, "oOpenId-quote-1", "zh")
+    result = await approvals.decide(stack.org_id, created.suggestion_id, user, "approve")
+    await _sent(stack, result.outbound_message_id)
+
+    [call] = stack.fakes.wechat.calls_to("/message/custom/send")
+    body = call.json
+    assert body["touser"] == "oOpenId-quote-1" and body["msgtype"] == "text"
+    content = body["text"]["content"]
+    assert content.startswith(created.message)
+    url = content.splitlines()[-1]
+    status, content_type, pdf = await _get(stack, url)
+    assert status == 200 and content_type == "application/pdf" and pdf == created.pdf
