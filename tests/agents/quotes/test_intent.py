@@ -1,0 +1,54 @@
+"""A customer's explicit purchase request becomes a quote draft, once; chat does not."""
+
+from __future__ import annotations
+
+import uuid
+
+from agents.quotes.intent import quote_from_message
+from storage.repositories import messages
+
+
+async def _inbound(pool, shop, text: str):
+    async with pool.acquire() as conn:
+        stored = await messages.insert_inbound(
+            conn,
+            org_id=shop.org_id,
+            conversation_id=shop.conversation_id,
+            channel_id=shop.channel_id,
+            customer_id=shop.customer_id,
+            external_message_id=uuid.uuid4().hex,
+            content=text,
+        )
+    return stored.message
+
+
+async def test_an_explicit_request_is_drafted_once(pool, shop, service):
+    message = await _inbound(
+        pool, shop, "Hola, necesito 600 unidades de SKU-1 en euros, CIF Valencia"
+    )
+    created = await quote_from_message(service, message, is_test=False)
+    assert created is not None
+    quote = created.quote
+    assert quote.source_message_id == message.id and quote.status == "pending_approval"
+    assert quote.currency == "EUR" and (quote.incoterm, quote.incoterm_place) == ("CIF", "Valencia")
+    assert [i.sku for i in created.items] == ["SKU-1"]
+    assert await quote_from_message(service, message, is_test=False) is None  # re-processing
+    async with pool.acquire() as conn:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM quotations WHERE source_message_id = $1", message.id
+        )
+    assert count == 1
+
+
+async def test_questions_and_sandbox_conversations_get_no_quote(pool, shop, service):
+    question = await _inbound(pool, shop, "What is the MOQ of your steel bottles?")
+    assert await quote_from_message(service, question, is_test=False) is None
+    unknown = await _inbound(pool, shop, "500 x SOMETHING-ELSE")
+    assert await quote_from_message(service, unknown, is_test=False) is None
+    sandbox = await _inbound(pool, shop, "500 x SKU-1")
+    assert await quote_from_message(service, sandbox, is_test=True) is None
+    async with pool.acquire() as conn:
+        assert (
+            await conn.fetchval("SELECT count(*) FROM quotations WHERE org_id = $1", shop.org_id)
+            == 0
+        )
