@@ -33,6 +33,9 @@ from .services import Services
 from .settings import ConfigError, SchedulerSettings, SweepSchedule
 
 log = logging.getLogger(__name__)
+# APScheduler narrates every run at INFO ("Running job ...", once a minute); our own lines say
+# what a sweep did, so keep its warnings and errors only.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def service_window_hours() -> dict[str, int | None]:

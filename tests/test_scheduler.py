@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
+import subprocess
+import sys
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -183,3 +186,29 @@ async def test_two_instances_create_each_followup_exactly_once(committed_shop, p
     assert all(r["n"] == 1 and r["drafts"] == 1 for r in per_customer)
     assert suggestions == 12
     assert {r["claimed_by"] for r in claimed_by} <= {"instance-1", "instance-2"}
+
+
+def test_trademate_serve_role_scheduler_starts_and_stops_on_sigterm(cli_env):
+    env = {**cli_env, "TRADEMATE__APP__LOG_LEVEL": "INFO"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--role", "scheduler"],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        started = None
+        for line in process.stderr:  # type: ignore[union-attr]
+            if "scheduler started" in line:
+                started = line
+                break
+        assert started is not None and "silent_customers" in started
+        process.send_signal(signal.SIGTERM)
+        rest = process.stderr.read()  # type: ignore[union-attr]
+        assert process.wait(timeout=60) == 0
+        assert "scheduler stopped" in rest
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
