@@ -144,6 +144,8 @@ class Cards:
                     org_id,
                 )
             ]
+        if row["status"] == "escalated" and not row["reviewer"]:
+            await self._notify_owners(row)  # escalated by policy (a complaint), not a person
         if not bots or not staff:
             return 0
         text = card_text(row)
@@ -177,6 +179,34 @@ class Cards:
             await self.refresh(org_id, suggestion_id, claim=False)
         log.info("approval cards sent: %d for suggestion %s (org=%s)", sent, suggestion_id, org_id)
         return sent
+
+    async def decided(self, org_id: uuid.UUID, suggestion_id: uuid.UUID) -> None:
+        """After a decision: update every copy; an escalation also reaches the owners who
+        had no card yet (off duty). Both are once-only across processes."""
+        await self.refresh(org_id, suggestion_id)
+        if await self._status(org_id, suggestion_id) == "escalated":
+            await self.push(org_id, suggestion_id)
+
+    async def _notify_owners(self, row: Any) -> None:
+        from .approvals import notify_owners
+
+        async with self.services.pool.acquire() as conn:
+            already = await conn.fetchval(
+                "SELECT count(*) FROM notifications WHERE org_id = $1 AND entity_id = $2"
+                " AND kind = 'escalation'",
+                row["org_id"],
+                row["id"],
+            )
+            if already:
+                return
+            await notify_owners(
+                conn,
+                row["org_id"],
+                kind="escalation",
+                title=f"Complaint from {row['customer'] or 'a customer'} ({row['platform']})",
+                body=row["message"],
+                entity_id=row["id"],
+            )
 
     async def _claim(self, org_id, suggestion_id, person, channel_id) -> uuid.UUID | None:
         async with self.services.pool.acquire() as conn:
@@ -303,7 +333,7 @@ class Cards:
             log.warning("ignoring malformed event %r: %s", item.get("data"), err)
             return
         try:
-            await self.refresh(org_id, uuid.UUID(event["suggestion_id"]))
+            await self.decided(org_id, uuid.UUID(event["suggestion_id"]))
         except (StorageError, asyncpg.PostgresError, OSError, ValueError, KeyError) as err:
             log.warning("card refresh after %r failed: %s (org=%s)", event, err, org_id)
 

@@ -103,7 +103,7 @@ class StaffBot:
             extra={
                 "chat_id": message.reply_target,
                 "approvals": self.approvals,
-                "on_decided": self.cards.refresh,
+                "on_decided": self.cards.decided,
             },
         )
         if message.content_type == "button":

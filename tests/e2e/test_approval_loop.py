@@ -477,3 +477,54 @@ async def test_a_decision_taken_elsewhere_updates_the_cards(loop):
     assert result.applied
     [edit] = await until(lambda: edits_of(loop, AGENT_TG, card["message_id"]))
     assert "Rejected by Agent 7001" in edit["text"] and "reply_markup" not in edit
+
+
+OWNER_TG = 7010
+
+
+async def off_duty(stack: Stack, user) -> None:
+    async with stack.services.pool.acquire() as conn:
+        await conn.execute("UPDATE users SET on_duty = false WHERE id = $1", user.id)
+
+
+async def test_a_complaint_is_escalated_to_the_owner_even_off_duty(loop):
+    tg, wa = await channels(loop)
+    await staff(loop, tg, "agent", AGENT_TG)
+    owner = await staff(loop, tg, "owner", OWNER_TG)
+    await off_duty(loop, owner)
+
+    complaint = "The bottles arrived broken, I want a refund"
+    suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa, complaint))
+    assert await status_of(loop, suggestion_id) == "escalated"
+    for chat in (AGENT_TG, OWNER_TG):
+        card = await card_for(loop, chat, suggestion_id)
+        assert card["text"].startswith("⚠️ ESCALATED") and "priority high" in card["text"]
+        assert complaint in card["text"] and len(buttons(card)) == 4
+    notes = await loop.fetch(
+        "SELECT user_id FROM notifications WHERE entity_id = $1 AND kind = 'escalation'",
+        suggestion_id,
+    )
+    assert [n["user_id"] for n in notes] == [owner.id]
+
+    # An escalated draft can still be decided, once.
+    await post_telegram(loop, tg, callback_update(OWNER_TG, f"ap:approve:{suggestion_id}"))
+    await until(lambda: loop.fakes.twilio.sent())
+    assert await status_of(loop, suggestion_id) == "approved"
+
+
+async def test_the_escalate_button_brings_in_the_off_duty_owner(loop):
+    tg, wa = await channels(loop)
+    await staff(loop, tg, "agent", AGENT_TG)
+    owner = await staff(loop, tg, "owner", OWNER_TG)
+    await off_duty(loop, owner)
+    suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa))
+    card = await card_for(loop, AGENT_TG, suggestion_id)
+    assert not [p for p in sent_to(loop, OWNER_TG) if "reply_markup" in p]  # off duty: no card
+
+    await post_telegram(loop, tg, callback_update(AGENT_TG, f"ap:escalate:{suggestion_id}"))
+    owners_card = await card_for(loop, OWNER_TG, suggestion_id)
+    assert "Escalated by Agent 7001" in owners_card["text"] and len(buttons(owners_card)) == 4
+    [edit] = await until(lambda: edits_of(loop, AGENT_TG, card["message_id"]))
+    assert "Escalated by Agent 7001" in edit["text"]
+    assert await status_of(loop, suggestion_id) == "escalated"
+    assert loop.fakes.twilio.sent() == []
