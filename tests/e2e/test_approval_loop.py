@@ -24,6 +24,7 @@ import pytest
 from agents.drafting.offline import OfflineDrafter
 from agents.memory.service import MemoryService
 from agents.pipeline import Pipeline
+from bot.approvals import Approvals
 from bot.cards import Cards
 from bot.outbox import ChannelOutbox
 from bot.roles import RoleContext, run_roles
@@ -463,8 +464,6 @@ async def test_an_expired_code_does_not_link(loop):
 
 async def test_a_decision_taken_elsewhere_updates_the_cards(loop):
     """The web inbox decides through the same Approvals; its event updates every card."""
-    from bot.approvals import Approvals
-
     tg, wa = await channels(loop)
     agent = await staff(loop, tg, "agent", AGENT_TG)
     suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa))
@@ -528,3 +527,24 @@ async def test_the_escalate_button_brings_in_the_off_duty_owner(loop):
     assert "Escalated by Agent 7001" in edit["text"]
     assert await status_of(loop, suggestion_id) == "escalated"
     assert loop.fakes.twilio.sent() == []
+
+
+async def test_several_processes_push_and_update_each_card_once(loop):
+    """Cards of other worker/web processes (separate instances): claims make them no-ops."""
+    tg, wa = await channels(loop)
+    agent = await staff(loop, tg, "agent", AGENT_TG)
+    suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa))
+    card = await card_for(loop, AGENT_TG, suggestion_id)
+    others = [Cards(loop.services, loop.runtime.hub) for _ in range(3)]
+
+    pushed = await asyncio.gather(*(c.push(loop.org_id, suggestion_id) for c in others))
+    assert pushed == [0, 0, 0]
+    cards = [p for p in sent_to(loop, AGENT_TG) if str(suggestion_id) in str(p.get("reply_markup"))]
+    assert len(cards) == 1
+
+    outbox = ChannelOutbox(loop.services.pool, loop.runtime.outbound_queue)
+    await Approvals(loop.services, outbox).decide(loop.org_id, suggestion_id, agent, "approve")
+    await asyncio.gather(*(c.decided(loop.org_id, suggestion_id) for c in others))
+    await until(lambda: edits_of(loop, AGENT_TG, card["message_id"]))
+    await until(lambda: loop.fakes.twilio.sent())
+    assert len(edits_of(loop, AGENT_TG, card["message_id"])) == 1
