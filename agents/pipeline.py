@@ -82,6 +82,16 @@ class SuggestionNotifier(Protocol):
     async def __call__(self, org_id: uuid.UUID, suggestion_id: uuid.UUID) -> object: ...
 
 
+class QuoteDrafter(Protocol):
+    """Drafts a quote (pending approval) when the message is an explicit purchase request
+    (``agents.quotes.intent.quote_from_message``); returns it, with its ``suggestion_id``,
+    or None. Sandbox conversations get none."""
+
+    async def __call__(
+        self, message: Message, *, is_test: bool, catalog: Sequence[product_repo.Product]
+    ) -> Any: ...
+
+
 @dataclass
 class Outcome:
     """What the pipeline did with one message (returned to callers like `trademate try`)."""
@@ -114,6 +124,7 @@ class Pipeline:
         llm: LLMDrafter | None = None,
         corpus_indexer: CorpusIndexer | None = None,
         notifier: SuggestionNotifier | None = None,
+        quotes: QuoteDrafter | None = None,
     ) -> None:
         self.pool = pool
         self.classifiers = classifiers
@@ -127,6 +138,7 @@ class Pipeline:
         self.llm = llm
         self.corpus_indexer = corpus_indexer
         self.notifier = notifier
+        self.quotes = quotes
 
     async def maintain(self) -> int:
         """Background upkeep the worker runs on each reconciler pass: index approved replies
@@ -192,6 +204,11 @@ class Pipeline:
             outcome.draft = await self._llm_draft(org_id, ctx, outcome, turns)
             if outcome.draft is None:
                 outcome.draft = self.drafter.draft(ctx)
+        if self.quotes is not None and c.category != "spam":
+            with clock("quote"):  # an explicit purchase request also gets a quote draft
+                quote = await self.quotes(message, is_test=conversation.is_test, catalog=catalog)
+            if quote is not None and self.notifier is not None:
+                await self.notifier(org_id, quote.suggestion_id)
         draft = outcome.draft
         outcome.decision = decide(
             c,

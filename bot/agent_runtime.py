@@ -7,18 +7,21 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from agents.drafting.llm import LLMDrafter
 from agents.drafting.offline import OfflineDrafter, Thresholds
 from agents.knowledge.corpus import CorpusIndexer
 from agents.memory.service import MemoryService
 from agents.pipeline import Classifier, Pipeline
+from agents.quotes.intent import quote_from_message
 
 from .cards import Cards
 from .outbox import ChannelOutbox
 from .runtime import ChannelRuntime
 from .services import Services
 from .settings import Settings
+from .staff.quotes import quote_service
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,8 @@ async def open_pipeline(
             corpus_indexer=CorpusIndexer(services.pool, vectors, embedder, lexical),
             # Approval cards to on-duty staff on Telegram (none in `trademate try`).
             notifier=None if runtime is None else Cards(services, runtime.hub).push,
+            # Explicit purchase requests also become quote drafts (never in the sandbox).
+            quotes=partial(quote_from_message, quote_service(services, gateway)),
         )
     finally:
         if gateway is not None:
