@@ -423,7 +423,7 @@ async def set_ab_outcome(
     )
     for table in ("hooks", "content_pieces"):
         await conn.execute(
-            f"UPDATE {table} SET is_winner = (id = $3) "  # noqa: S608 - constant table names
+            f"UPDATE {table} SET is_winner = coalesce(id = $3, false) "  # noqa: S608 - constant table names
             "WHERE org_id = $1 AND request_id = $2",
             org_id,
             request_id,
