@@ -124,3 +124,45 @@ async def test_the_conversation_page_shows_the_thread_and_its_open_draft(inbox):
         f"/inbox/suggestions/{draft.suggestion_id}/decide", {"action": "approve", "next": back}
     )
     assert status == 200 and "and do you have it in blue?" in page and "Approved" in page
+
+
+async def test_a_draft_decided_elsewhere_says_by_whom_and_sends_nothing_more(inbox):
+    """The staff bot and the web inbox share one decision core: a draft approved from
+    Telegram (here: the same Approvals call the bot makes) is refused politely on the web."""
+    from bot.approvals import Approvals
+    from bot.outbox import ChannelOutbox
+
+    ana = await inbox.user("agent")
+    ben = await inbox.user("owner")
+    draft = await inbox.draft("open on Sunday?", "Yes, 10 to 14.")
+    browser = inbox.browser()
+    await browser.login(ben.email)
+    _, page = await browser.get("/inbox/")
+    assert "Yes, 10 to 14." in page
+
+    stack = inbox.stack
+    approvals = Approvals(
+        stack.services, ChannelOutbox(stack.services.pool, stack.runtime.outbound_queue)
+    )
+    result = await approvals.decide(stack.org_id, draft.suggestion_id, ana, "approve")
+    assert result.applied
+
+    path = f"/inbox/suggestions/{draft.suggestion_id}/decide"
+    status, page = await browser.post(path, {"action": "edit", "text": "Closed on Sundays."})
+    assert status == 200 and "Already approved by Agent Person: nothing was sent." in page
+    await stack.wait_for(SENT, draft.conversation_id, expect=1)
+    assert [p["Body"] for p in stack.fakes.twilio.sent()] == ["Yes, 10 to 14."]
+
+
+async def test_the_inbox_pages_through_many_drafts(inbox):
+    agent = await inbox.user("agent")
+    size = inbox.stack.services.settings.web.page_size
+    drafts = []
+    for n in range(size + 1):
+        drafts.append(await inbox.draft(f"question {n}", f"answer {n}", phone=f"+3460000{n:04d}"))
+    browser = inbox.browser()
+    await browser.login(agent.email)
+    _, first = await browser.get("/inbox/")
+    _, second = await browser.get("/inbox/?page=2")
+    assert str(drafts[-1].suggestion_id) in first and str(drafts[0].suggestion_id) not in first
+    assert str(drafts[0].suggestion_id) in second and "older →" in first

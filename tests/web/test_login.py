@@ -157,3 +157,43 @@ def _login_token(page: str) -> str:
     from .conftest import csrf_token
 
     return csrf_token(page)
+
+
+async def test_the_login_never_redirects_off_site(inbox):
+    user = await inbox.user("agent")
+    browser = inbox.browser()
+    _, page = await browser.get("/inbox/login")
+    form = {
+        "email": user.email,
+        "password": PASSWORD,
+        "csrf_token": _login_token(page),
+        "next": "//evil.example/phish",
+    }
+    async with browser.http.post(
+        inbox.stack.base_url + "/inbox/login", data=form, allow_redirects=False
+    ) as response:
+        assert response.status == 303
+        assert response.headers["Location"] == "/inbox/"
+
+
+async def test_one_email_with_one_password_in_two_orgs_asks_which_org(inbox):
+    from bot.passwords import hash_password
+    from storage.db import transaction
+    from storage.repositories import organizations, users
+
+    mine = await inbox.user("agent")
+    async with transaction(inbox.stack.services.pool) as conn:
+        other = await organizations.create(conn, "Second Shop")
+        await users.create(
+            conn, other.id, mine.email, "owner", password_hash=hash_password(PASSWORD)
+        )
+    try:
+        browser = inbox.browser()
+        status, page = await browser.login(mine.email)
+        assert status == 200 and "several organizations" in page
+        assert browser.session_cookie() is None
+        status, page = await browser.login(mine.email, organization=other.slug)
+        assert status == 200 and "Log out" in page and "owner" in page
+    finally:
+        async with inbox.stack.services.pool.acquire() as conn:
+            await conn.execute("DELETE FROM organizations WHERE id = $1", other.id)
