@@ -110,14 +110,14 @@ async def play(
 
 def _describe(row) -> None:
     if row is None:
-        say("  (no draft yet — the worker is still busy; it will appear in the inbox)")
+        say("  (not processed yet — the worker is still busy; it will appear in the inbox)")
         return
-    c = row["metadata"].get("classification") or {}
-    hot = f", hot lead {c.get('lead_score')}" if c.get("is_hot_lead") else ""
-    say(f"  classified: {c.get('category')} / {c.get('sub_intent') or '-'}, "
-        f"{c.get('language')}, {c.get('sentiment')}{hot}")  # fmt: skip
-    if row["status"] == "hidden":
-        say(f"  no draft: hidden ({row['reason']})")
+    hot = f", hot lead {row['lead_score']}" if row["is_hot_lead"] else ""
+    say(f"  classified: {row['category']} / {row['sub_intent'] or '-'}, "
+        f"{row['language']}, {row['sentiment']}{hot}")  # fmt: skip
+    if row["id"] is None:
+        say("  no draft: hidden (spam gets no reply)" if row["category"] == "spam" else
+            "  no draft")  # fmt: skip
         return
     sources = ", ".join(f"{s.get('kind')}" for s in row["sources"]) or "none"
     say(f"  draft ({row['engine']}): {_short(row['draft'], 110)}")
@@ -125,16 +125,22 @@ def _describe(row) -> None:
 
 
 async def _wait_for_outcome(services: Services, ref: ChannelRef, text: str, since: datetime):
-    """The suggestion made for the message with ``text`` (None if the worker takes >30 s)."""
+    """The classification and suggestion (if any) of the message with ``text``, once the
+    worker has processed it; None if that takes more than 30 s."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         async with services.pool.acquire() as conn:
             row = await conn.fetchrow(
                 """
-                SELECT s.* FROM reply_suggestions s JOIN messages m ON m.id = s.message_id
+                SELECT c.category, c.sub_intent, c.language, c.sentiment, c.is_hot_lead,
+                       c.lead_score, s.id, s.org_id, s.status, s.draft, s.engine, s.sources,
+                       s.action, s.reason
+                FROM messages m
+                JOIN message_classifications c ON c.message_id = m.id
+                LEFT JOIN reply_suggestions s ON s.message_id = m.id
                 WHERE m.org_id = $1 AND m.channel_id = $2 AND m.content = $3
-                  AND m.created_at >= $4
-                ORDER BY s.created_at DESC LIMIT 1
+                  AND m.created_at >= $4 AND m.processing_status = 'processed'
+                ORDER BY m.created_at DESC LIMIT 1
                 """,
                 ref.org_id,
                 ref.id,
