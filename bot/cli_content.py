@@ -22,7 +22,8 @@ import click
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from agents.content.studio import Outcome, Studio
+    from agents.content.outcome import Outcome
+    from agents.content.studio import Studio
 
     from .services import Services
 
@@ -58,7 +59,7 @@ async def open_studio(services: Services) -> AsyncIterator[Studio]:
 
 async def _generate(settings: Settings, org_ref: str, request: dict[str, Any]) -> Outcome:
     from agents.content.errors import ContentError
-    from agents.content.studio import ContentRequest
+    from agents.content.outcome import ContentRequest
     from storage.repositories import organizations
 
     from .services import open_services

@@ -12,8 +12,10 @@ from .checks import check
 from .errors import ContentError, TranslationUnavailable
 from .facts import from_product
 from .models import Scene, Variant
+from .outcome import ContentRequest, Outcome, Shown
 from .platforms import platform
-from .studio import ContentRequest, Outcome, Shown, Studio, status_for, store_variant, violation_row
+from .sourcing import status_for
+from .studio import Studio, store_variant, violation_row
 
 
 async def approve(

@@ -16,8 +16,6 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -26,126 +24,22 @@ from storage.db import Connection
 from storage.repositories import content as repo
 from storage.repositories import products, prompt_versions
 
-from . import offline
 from .bank_copy import CALLS_TO_ACTION, CAPTION, SCRIPT
 from .bank_hooks import HOOKS
-from .checks import CheckContext, Term, Violation, check
+from .checks import CheckContext, Term, Violation
 from .config import ContentConfig
 from .errors import ContentError
 from .facts import from_product
 from .localize import adapt, convert_price
 from .models import Facts, Variant
+from .outcome import ContentRequest, Outcome, Shown
 from .platforms import Platform, check_language, platform
 from .rules import Disclaimer, market_rules, org_rule
+from .sourcing import OFFLINE_PROMPT, Picked, Source
 
 log = logging.getLogger(__name__)
 
 KINDS = ("hook", "caption", "script")
-_LLM_PROMPTS = ("content_hooks", "content_caption", "content_script")
-OFFLINE_PROMPT = "content_offline"
-
-
-@dataclass
-class ContentRequest:
-    kind: str
-    sku: str
-    platform: str
-    language: str
-    market: str | None = None
-    n: int | None = None
-    seed: int | None = None
-    seconds: int | None = None
-    source: str = "cli"
-    user_id: uuid.UUID | None = None
-
-
-@dataclass
-class Shown:
-    """One stored variant with its checks: what the CLI prints and the bot shows."""
-
-    id: uuid.UUID
-    table: str
-    variant: Variant
-    status: str
-    rank: int | None
-    violations: list[Violation] = field(default_factory=list)
-    resolution: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        v = self.variant
-        data: dict[str, Any] = {
-            "id": str(self.id),
-            "kind": v.kind,
-            "rank": self.rank,
-            "status": self.status,
-            "score": v.score,
-            "text": v.text,
-            "violations": [
-                {
-                    "kind": x.kind,
-                    "rule": x.rule_code,
-                    "severity": x.severity,
-                    "message": x.message,
-                    "matched": x.matched_text,
-                }
-                for x in self.violations
-            ],
-        }
-        if v.kind == "hook":
-            data |= {
-                "hook_type": v.hook_type,
-                "emotion": v.emotion,
-                "length_category": v.length_category,
-            }
-        else:
-            data |= {"call_to_action": v.call_to_action, "hashtags": v.hashtags}
-        if v.kind == "script":
-            data |= {
-                "title": v.title,
-                "narrative_template": v.narrative_template,
-                "duration_seconds": float(v.duration_seconds or 0),
-                "scenes": [
-                    {
-                        "purpose": s.purpose,
-                        "duration_seconds": float(s.duration_seconds),
-                        "visual": s.visual,
-                        "on_screen_text": s.on_screen_text,
-                        "voiceover": s.voiceover,
-                    }
-                    for s in v.scenes
-                ],
-            }
-        return data
-
-
-@dataclass
-class Outcome:
-    request_id: uuid.UUID
-    kind: str
-    engine: str
-    seed: int
-    platform: str
-    language: str
-    market: str | None
-    variants: list[Shown]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def shown(self) -> list[Shown]:
-        return [s for s in self.variants if s.status != "blocked"]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "request_id": str(self.request_id),
-            "kind": self.kind,
-            "engine": self.engine,
-            "seed": self.seed,
-            "platform": self.platform,
-            "language": self.language,
-            "market": self.market,
-            "notes": self.notes,
-            "variants": [s.as_dict() for s in self.variants],
-        }
 
 
 class Studio:
@@ -176,7 +70,7 @@ class Studio:
         notes: list[str] = []
         if req.seconds and req.seconds > plat.video_max_seconds:
             notes.append(f"{plat.name} videos are capped at {plat.video_max_seconds}s here")
-        source = _Source(self, org_id, req, facts, plat, language, seed, examples, notes)
+        source = Source(self, org_id, req, facts, plat, language, seed, examples, notes)
         picked = await source.pick(n, ctx, market)
         if len([p for p in picked if p[1] != "blocked"]) < n:
             notes.append(
@@ -310,7 +204,7 @@ class Studio:
         org_id: uuid.UUID,
         request_id: uuid.UUID,
         req: ContentRequest,
-        picked: list[tuple[Variant, str, list[Violation], str | None, str]],
+        picked: list[Picked],
         version_ids: dict[str, uuid.UUID],
         seed: int,
         product_id: uuid.UUID | None,
@@ -398,12 +292,6 @@ def violation_row(v: Violation) -> dict[str, Any]:
     }
 
 
-def status_for(violations: list[Violation]) -> str:
-    if any(v.blocks for v in violations):
-        return "blocked"
-    return "flagged" if violations else "draft"
-
-
 def _term(row: dict[str, Any]) -> Term:
     return Term(
         term=row["term"],
@@ -412,119 +300,3 @@ def _term(row: dict[str, Any]) -> Term:
         target_language=row["target_language"],
         case_sensitive=row["case_sensitive"],
     )
-
-
-class _Source:
-    """Where candidates come from: the LLM (one batch, plus one regeneration batch) with the
-    offline templates behind it, or the offline templates alone."""
-
-    def __init__(
-        self,
-        studio: Studio,
-        org_id: uuid.UUID,
-        req: ContentRequest,
-        facts: Facts,
-        plat: Platform,
-        language: str,
-        seed: int,
-        examples: list[str],
-        notes: list[str],
-    ) -> None:
-        self.studio, self.org_id, self.req, self.facts = studio, org_id, req, facts
-        self.plat, self.language, self.seed, self.examples = plat, language, seed, examples
-        self.notes = notes
-        self.engine = "offline"
-        self.versions: set[str] = set()
-        self._offline: Iterator[Variant] | None = None
-
-    def _next_offline(self) -> Variant | None:
-        if self._offline is None:
-            make = {"hook": offline.hooks, "caption": offline.captions, "script": offline.scripts}
-            args = (self.facts, self.plat, self.language, self.seed)
-            self._offline = (
-                offline.scripts(*args, self.req.seconds)
-                if self.req.kind == "script"
-                else make[self.req.kind](*args)
-            )
-        return next(self._offline, None)
-
-    async def _llm(self, count: int, feedback: list[str]) -> list[Variant] | None:
-        from agents.errors import LLMUnavailable
-
-        llm = self.studio.llm
-        if llm is None or not llm.available:
-            return None
-        try:
-            variants, _version = await llm.generate(
-                self.org_id,
-                self.req.kind,
-                self.facts,
-                self.plat,
-                self.language,
-                count,
-                seconds=min(
-                    self.req.seconds or self.plat.default_video_seconds, self.plat.video_max_seconds
-                ),
-                examples=self.examples,
-                feedback=feedback,
-            )
-        except LLMUnavailable as err:
-            log.warning("org=%s content llm unavailable (%s): offline engine", self.org_id, err)
-            self.notes.append(f"LLM unavailable ({err}): offline templates used")
-            return None
-        from .llm import PROMPTS
-
-        self.versions.add(PROMPTS[self.req.kind])
-        self.engine = "llm"
-        for v in variants:
-            v.template = PROMPTS[self.req.kind]
-        return variants
-
-    async def pick(
-        self, n: int, ctx: CheckContext, market: repo.MarketParams | None
-    ) -> list[tuple[Variant, str, list[Violation], str | None, str]]:
-        """(variant, status, violations, resolution, prompt name) for every candidate kept —
-        the n shown ones and the blocked ones they replaced."""
-        first = await self._llm(n, [])
-        queue = list(first or [])
-        llm_regenerated = False
-        picked: list[tuple[Variant, str, list[Violation], str | None, str]] = []
-        filled = 0  # slots done: shown, or blocked twice
-        owed = 0  # blocked slots whose one regeneration is still to come
-        drawn = 0
-        seen: set[str] = set()
-        while filled < n:
-            if not queue and first is not None and not llm_regenerated and owed:
-                # One more model call for the blocked slots, told what was wrong.
-                llm_regenerated = True
-                feedback = [f"{x.message} ({x.matched_text})" for p in picked for x in p[2]]
-                queue.extend(await self._llm(owed, feedback) or [])
-            if queue:
-                candidate = queue.pop(0)
-            else:
-                candidate = self._next_offline()
-                if candidate is None:
-                    break
-                self.versions.add(OFFLINE_PROMPT)
-            prompt = candidate.template if candidate.template in _LLM_PROMPTS else OFFLINE_PROMPT
-            if candidate.full_text() in seen:
-                continue
-            seen.add(candidate.full_text())
-            # The first n candidates fill the slots; later ones replace blocked ones.
-            replacement = drawn >= n
-            drawn += 1
-            owed -= 1 if replacement else 0
-            candidate = self.studio.market_adapt(candidate, ctx, market)
-            violations = check(candidate, ctx)
-            status = status_for(violations)
-            if status == "blocked" and not replacement:
-                picked.append((candidate, status, violations, "regenerated", prompt))
-                owed += 1
-                continue
-            resolution = "blocked" if status == "blocked" else ("shown" if violations else None)
-            # A replacement that fails too leaves its slot empty, with the reason stored.
-            picked.append((candidate, status, violations, resolution, prompt))
-            filled += 1
-        if self.engine == "llm" and OFFLINE_PROMPT in self.versions:
-            self.engine = "llm+offline"
-        return picked

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from agents.content import actions
 from agents.content.errors import ContentError
-from agents.content.studio import ContentRequest, Outcome, Shown
+from agents.content.outcome import ContentRequest, Outcome, Shown
 from storage.errors import NotFound
 from storage.repositories import organizations
 

@@ -8,7 +8,8 @@ import pytest
 
 from agents.content import actions
 from agents.content.llm import LLMEngine
-from agents.content.studio import ContentRequest, Studio
+from agents.content.outcome import ContentRequest
+from agents.content.studio import Studio
 from agents.llm import LLMConfig, LLMGateway
 from storage.repositories import content as repo
 from storage.repositories import usage

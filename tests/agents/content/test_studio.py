@@ -6,7 +6,7 @@ import pytest
 
 from agents.content import actions
 from agents.content.errors import TranslationUnavailable
-from agents.content.studio import ContentRequest
+from agents.content.outcome import ContentRequest
 from storage.errors import NotFound
 from storage.repositories import content as repo
 
