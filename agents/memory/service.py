@@ -156,7 +156,11 @@ class MemoryService:
     async def _index(self, org_id: uuid.UUID, changed: Sequence[Memory]) -> None:
         if self.vectors is None or self.embedder is None or not changed:
             return
-        dense = await asyncio.to_thread(self.embedder.embed_documents, [m.content for m in changed])
+        contents = [m.content for m in changed]
+        if self.queries is not None:  # batched with the queries, and cached
+            dense = await self.queries.passages(contents)
+        else:
+            dense = await asyncio.to_thread(self.embedder.embed_documents, contents)
         points = [
             VectorPoint(
                 id=m.id,  # one point per memory, replaced when the memory changes

@@ -70,3 +70,23 @@ async def test_the_cache_keeps_only_the_most_recent_texts() -> None:
     assert encoder.calls == 3
     await encoder.dense("b")
     assert encoder.calls == 4
+
+
+async def test_passages_use_embed_documents_and_are_cached_apart_from_queries() -> None:
+    class Passages(RecordingEmbedder):
+        def embed_documents(self, texts):
+            self.batches.append(["passage:", *texts])
+            return [[1.0] + [0.0] * 15 for _ in texts]
+
+    embedder = Passages()
+    encoder = QueryEncoder(embedder)
+    first = await encoder.passages(["Needs 500 pcs", "Based in Madrid"])
+    again = await encoder.passages(["Needs 500 pcs"])  # another customer, same fact
+    query = await encoder.dense("Needs 500 pcs")
+    assert embedder.batches[0][0] == "passage:" and set(embedder.batches[0][1:]) == {
+        "Needs 500 pcs",
+        "Based in Madrid",
+    }
+    assert first[0] == again[0] == [1.0] + [0.0] * 15
+    assert query == embedder.embed_query("Needs 500 pcs") != first[0]
+    assert encoder.calls == 2  # both passages in one call, then the query
