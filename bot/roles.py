@@ -66,9 +66,12 @@ async def run_worker(ctx: RoleContext) -> None:
 
 
 async def run_scheduler(ctx: RoleContext) -> None:
+    from .cards import Cards
     from .scheduler import SweepScheduler  # APScheduler and the sweeps load only when used
 
-    await SweepScheduler(ctx.services).run(ctx.stop)
+    # Follow-up drafts reach on-duty staff as approval cards, like reply drafts.
+    notifier = None if ctx.runtime is None else Cards(ctx.services, ctx.runtime.hub).push
+    await SweepScheduler(ctx.services, notifier=notifier).run(ctx.stop)
 
 
 ROLES: dict[str, RoleRunner] = {

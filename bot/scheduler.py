@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,8 @@ from .services import Services
 from .settings import ConfigError, SchedulerSettings, SweepSchedule
 
 log = logging.getLogger(__name__)
+# Pushes the approval card of a new draft to staff: (org_id, suggestion_id) -> cards sent.
+Notifier = Callable[[uuid.UUID, uuid.UUID], Awaitable[int]]
 # APScheduler narrates every run at INFO ("Running job ...", once a minute); our own lines say
 # what a sweep did, so keep its warnings and errors only.
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -68,9 +71,14 @@ def build_trigger(name: str, schedule: SweepSchedule, timezone: str) -> BaseTrig
 
 class SweepScheduler:
     def __init__(
-        self, services: Services, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self,
+        services: Services,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        notifier: Notifier | None = None,
     ) -> None:
         self.services = services
+        self.notifier = notifier
         self.settings = services.settings.scheduler
         self.config = followup_config(self.settings)
         self.clock = clock
@@ -137,8 +145,14 @@ class SweepScheduler:
         return result
 
     async def _announce(self, result: SweepResult) -> None:
-        """Tell the approval loop about new follow-up drafts (after their commit)."""
+        """Tell the approval loop about new follow-up drafts (after their commit): an event on
+        the org's channel (the web inbox) and approval cards to staff (Telegram)."""
         for org_id, suggestion_id, conversation_id in result.suggestions:
+            if self.notifier is not None:
+                try:
+                    await self.notifier(org_id, suggestion_id)
+                except Exception:  # noqa: BLE001 - the draft is stored; the inbox shows it
+                    log.exception("could not push the card of follow-up %s", suggestion_id)
             event = {
                 "type": "suggestion.created",
                 "suggestion_id": str(suggestion_id),

@@ -110,7 +110,13 @@ async def test_a_sweep_run_by_the_scheduler_drafts_and_announces(
         _, conversation = await make_customer(
             conn, shop, language="es", last_inbound_at=NOW - timedelta(days=5)
         )
-    scheduler = SweepScheduler(services, clock=lambda: NOW)
+    pushed: list[tuple[uuid.UUID, uuid.UUID]] = []
+
+    async def notifier(org_id, suggestion_id) -> int:
+        pushed.append((org_id, suggestion_id))
+        return 1
+
+    scheduler = SweepScheduler(services, clock=lambda: NOW, notifier=notifier)
     pubsub = redis.pubsub()
     await pubsub.subscribe(keys.org(shop.org.id, "events"))
     try:
@@ -126,6 +132,7 @@ async def test_a_sweep_run_by_the_scheduler_drafts_and_announces(
     finally:
         await pubsub.aclose()
     assert event["conversation_id"] == str(conversation) and event["kind"] == "followup"
+    assert (shop.org.id, uuid.UUID(event["suggestion_id"])) in pushed  # the approval card
     async with pool.acquire() as conn:
         row = await conn.fetchrow(
             "SELECT kind, status, language FROM reply_suggestions WHERE id = $1",

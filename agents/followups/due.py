@@ -13,6 +13,7 @@ same name with an ``external_template_id``) when there is one.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -25,6 +26,8 @@ from storage.repositories.followups import Followup
 
 from . import templates
 from .config import FollowupConfig, SweepResult
+
+log = logging.getLogger(__name__)
 
 _CONTEXT = """
 SELECT c.display_name, c.language AS customer_language, c.is_test, c.last_inbound_at,
@@ -67,7 +70,12 @@ async def sweep(
     result = SweepResult()
     async with conn.transaction():
         for item in await followups.claim_due(conn, now, limit=config.batch_size, org_id=org_id):
-            status, detail = await _draft(conn, item, now, config, result)
+            try:
+                async with conn.transaction():  # a savepoint: one bad row fails alone
+                    status, detail = await _draft(conn, item, now, config, result)
+            except Exception as err:  # noqa: BLE001 - recorded on the row; the batch goes on
+                log.exception("follow-up %s could not be drafted", item.id)
+                status, detail = "failed", {"why": f"{type(err).__name__}: {err}"}
             await followups.finish(
                 conn,
                 item.org_id,
@@ -114,7 +122,10 @@ async def _draft(
         if quote is None or quote["status"] != "sent":
             return "skipped", {"why": "quotation is no longer open"}
         name = templates.QUOTE_EXPIRY
-        fields.update(number=quote["number"], valid_until=quote["valid_until"].isoformat())
+        valid_until = quote["valid_until"]
+        fields.update(
+            number=quote["number"], valid_until=valid_until.isoformat() if valid_until else ""
+        )
 
     language = (
         ctx["customer_language"] or ctx["conversation_language"] or ctx["default_language"] or "en"

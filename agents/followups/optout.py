@@ -139,11 +139,38 @@ async def record_opt_out(
     keyword = opt_out_keyword(text)
     if keyword is None:
         return False
-    return await opt_outs.record(
-        conn,
+    async with conn.transaction():
+        recorded = await opt_outs.record(
+            conn,
+            org_id,
+            customer_id,
+            keyword=keyword,
+            channel_id=channel_id,
+            reason=(text or "")[:200],
+        )
+        if recorded:
+            await withdraw_proactive(conn, org_id, customer_id)
+    return recorded
+
+
+async def withdraw_proactive(conn: Connection, org_id: uuid.UUID, customer_id: uuid.UUID) -> None:
+    """Cancel the customer's planned follow-ups and expire follow-up drafts not yet decided,
+    so nothing already in the pipeline reaches someone who said STOP."""
+    await conn.execute(
+        """
+        UPDATE followups SET status = 'cancelled', error = 'customer opted out'
+        WHERE org_id = $1 AND customer_id = $2 AND status IN ('scheduled', 'claimed')
+        """,
         org_id,
         customer_id,
-        keyword=keyword,
-        channel_id=channel_id,
-        reason=(text or "")[:200],
+    )
+    await conn.execute(
+        """
+        UPDATE reply_suggestions s SET status = 'expired', reason = 'customer opted out'
+        FROM conversations v
+        WHERE v.id = s.conversation_id AND v.org_id = $1 AND v.customer_id = $2
+          AND s.org_id = $1 AND s.kind = 'followup' AND s.status IN ('pending', 'escalated')
+        """,
+        org_id,
+        customer_id,
     )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agents.drafting.offline import OfflineDrafter
-from agents.followups import silent
+from agents.followups import due, silent
 from agents.followups.optout import detect_opt_out, opt_out_keyword, record_opt_out
 from agents.memory.service import MemoryService
 from agents.pipeline import Pipeline
@@ -129,3 +129,37 @@ async def test_a_control_customer_in_the_same_state_is_chased(conn):
     shop = await make_shop(conn)
     await make_customer(conn, shop, last_inbound_at=NOW - timedelta(days=10))
     assert (await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)).counts == {"scheduled": 1}
+
+
+async def test_opting_out_withdraws_planned_followups_and_undecided_drafts(conn):
+    shop = await make_shop(conn)
+    customer, _ = await make_customer(conn, shop, last_inbound_at=NOW - timedelta(days=10))
+    await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
+    await due.sweep(conn, NOW, CONFIG, org_id=shop.org.id)  # a draft waits for approval
+    other, _ = await make_customer(conn, shop, name="Other", last_inbound_at=NOW)
+    later = await conn.fetchval(
+        "INSERT INTO followups (org_id, customer_id, due_at, reason) VALUES ($1, $2, $3, 'manual')"
+        " RETURNING id",
+        shop.org.id,
+        customer,
+        NOW + timedelta(days=2),
+    )
+    other_plan = await conn.fetchval(
+        "INSERT INTO followups (org_id, customer_id, due_at, reason) VALUES ($1, $2, $3, 'manual')"
+        " RETURNING id",
+        shop.org.id,
+        other,
+        NOW + timedelta(days=2),
+    )
+
+    assert await record_opt_out(conn, shop.org.id, customer, "unsubscribe")
+    draft = await conn.fetchrow(
+        "SELECT status, reason FROM reply_suggestions WHERE org_id = $1 AND kind = 'followup'",
+        shop.org.id,
+    )
+    assert dict(draft) == {"status": "expired", "reason": "customer opted out"}
+    statuses = dict(
+        await conn.fetch("SELECT id, status FROM followups WHERE org_id = $1", shop.org.id)
+    )
+    assert statuses[later] == "cancelled"
+    assert statuses[other_plan] == "scheduled"  # someone else's plans are untouched

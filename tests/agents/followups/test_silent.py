@@ -170,11 +170,27 @@ async def test_opt_out_after_planning_skips_the_draft(conn):
     shop = await make_shop(conn)
     customer, _ = await make_customer(conn, shop, last_inbound_at=NOW - timedelta(days=4))
     await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
-    assert await record_opt_out(conn, shop.org.id, customer, "退订")
+    # Opted out by staff or an import (no keyword path): the due sweep still checks.
+    await conn.execute(
+        "INSERT INTO opt_outs (org_id, customer_id, source) VALUES ($1, $2, 'staff')",
+        shop.org.id,
+        customer,
+    )
     assert (await due.sweep(conn, NOW, CONFIG, org_id=shop.org.id)).counts == {"skipped": 1}
     assert await _drafts(conn, shop.org.id) == []
     [followup] = await _followups(conn, shop.org.id)
     assert followup["status"] == "skipped" and "opted out" in followup["error"]
+
+
+async def test_a_keyword_opt_out_cancels_the_planned_followup(conn):
+    shop = await make_shop(conn)
+    customer, _ = await make_customer(conn, shop, last_inbound_at=NOW - timedelta(days=4))
+    await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
+    assert await record_opt_out(conn, shop.org.id, customer, "退订")
+    assert (await due.sweep(conn, NOW, CONFIG, org_id=shop.org.id)).counts == {}
+    assert await _drafts(conn, shop.org.id) == []
+    [followup] = await _followups(conn, shop.org.id)
+    assert followup["status"] == "cancelled"
 
 
 def test_window_rule_follows_each_platforms_adapter():
