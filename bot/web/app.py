@@ -5,20 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from aiohttp import web
 
-from storage.errors import NotFound
-from storage.models import User
-
-from ..approvals import Approvals, NotAllowed
-from . import csrf, events, views_auth, views_inbox, views_people
+from ..approvals import Approvals
+from . import events, views_auth, views_inbox, views_people
 from .auth import LoginThrottle
+from .middleware import error_pages, require_login, security_headers
 from .sessions import SessionStore
-from .viewer import STATE, VIEWER, Viewer, render, see_other, session_cookie
+from .viewer import STATE
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/inbox"
-# Routes reachable without a session.
-PUBLIC_ROUTES = frozenset({"login", "login_post", "static"})
 
 
 @dataclass
@@ -48,7 +46,7 @@ def add_inbox_routes(app: web.Application, services: Services, approvals: Approv
     """Mount the web inbox under ``/inbox`` of the main application; decisions go through
     the app's one ``approvals`` (shared with the staff bot)."""
     settings = services.settings
-    inbox = web.Application(middlewares=[error_pages, require_login])
+    inbox = web.Application(middlewares=[security_headers, error_pages, require_login])
     inbox[STATE] = InboxState(
         services=services,
         sessions=SessionStore(services.redis, services.keys, settings.security.session_ttl_seconds),
@@ -88,8 +86,21 @@ def _templates() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
+    env.filters["when"] = _when
     return env
+
+
+@jinja2.pass_context
+def _when(context, value: datetime | None) -> str:
+    """A timestamp in the viewer's organization's time zone."""
+    if value is None:
+        return ""
+    who = context.get("viewer")
+    try:
+        zone = ZoneInfo(who.timezone) if who else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _secure(policy: str, public_url: str) -> bool:
@@ -104,48 +115,3 @@ async def _to_inbox(request: web.Request) -> web.Response:
 
 async def _stop_streams(app: web.Application) -> None:
     app[STATE].stopping.set()
-
-
-@web.middleware
-async def require_login(request: web.Request, handler) -> web.StreamResponse:
-    """Every page but the login form needs a live session of an active user; every POST
-    needs the session's CSRF token. The viewer's org scopes everything downstream."""
-    route = request.match_info.route.name
-    if route in PUBLIC_ROUTES:
-        return await handler(request)
-    state = request.app[STATE]
-    session = await state.sessions.get(request.cookies.get(state.cookie_name))
-    user = None
-    if session is not None:
-        async with state.services.pool.acquire() as conn:
-            record = await conn.fetchrow(
-                "SELECT to_jsonb(u) AS u FROM users u WHERE org_id = $1 AND id = $2 AND is_active",
-                session.org_id,
-                session.user_id,
-            )
-        if record is None:  # deactivated or deleted since login
-            await state.sessions.delete(session.id)
-        else:
-            user = User.model_validate(record["u"])
-    if session is None or user is None:
-        if request.method == "GET" and route != "events":
-            location = request.app.router["login"].url_for().with_query(next=request.path_qs)
-            response = see_other(location)
-            session_cookie(response, state, None)
-            return response
-        raise web.HTTPUnauthorized(text="log in first")
-    if request.method == "POST":
-        await csrf.require_token(request, session.csrf_token)
-    request[VIEWER] = Viewer(session, user)
-    return await handler(request)
-
-
-@web.middleware
-async def error_pages(request: web.Request, handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except NotFound:
-        text = "That page does not exist, or it belongs to another organization."
-        return render(request, "error.html", status=404, title="Not found", text=text)
-    except NotAllowed as err:
-        return render(request, "error.html", status=403, title="Not allowed", text=str(err))

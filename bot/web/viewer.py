@@ -25,6 +25,8 @@ EDITING_ROLES = frozenset({"owner", "admin", "agent"})
 class Viewer:
     session: Session
     user: User
+    # The organization's time zone: pages show times as the shop lives them.
+    timezone: str = "UTC"
 
     @property
     def org_id(self) -> uuid.UUID:

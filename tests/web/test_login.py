@@ -197,3 +197,14 @@ async def test_one_email_with_one_password_in_two_orgs_asks_which_org(inbox):
     finally:
         async with inbox.stack.services.pool.acquire() as conn:
             await conn.execute("DELETE FROM organizations WHERE id = $1", other.id)
+
+
+async def test_pages_carry_security_headers_and_are_not_cached(inbox):
+    user = await inbox.user("agent")
+    browser = inbox.browser()
+    await browser.login(user.email)
+    async with browser.http.get(inbox.stack.base_url + "/inbox/") as response:
+        assert response.status == 200
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Cache-Control"] == "no-store"

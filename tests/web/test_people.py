@@ -87,3 +87,21 @@ async def test_search_finds_customers_by_name_and_handle_and_messages_by_text(in
     assert "do you sell bamboo toothbrushes?" in page
     _, page = await browser.get("/inbox/search?q=50%25_off")  # LIKE wildcards are literal
     assert "No customers match." in page and "No messages match." in page
+
+
+async def test_times_are_shown_in_the_shops_time_zone(inbox):
+    from zoneinfo import ZoneInfo
+
+    agent = await inbox.user("agent")
+    draft = await inbox.draft("what time do you open?", "At nine.")
+    async with inbox.stack.services.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE organizations SET timezone = 'Asia/Shanghai' WHERE id = $1", inbox.stack.org_id
+        )
+        created = await conn.fetchval(
+            "SELECT created_at FROM messages WHERE conversation_id = $1", draft.conversation_id
+        )
+    browser = inbox.browser()
+    await browser.login(agent.email)
+    _, page = await browser.get(f"/inbox/conversations/{draft.conversation_id}")
+    assert created.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in page
