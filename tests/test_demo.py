@@ -24,7 +24,7 @@ def test_the_demo_walkthrough_drafts_and_sends_through_the_sandbox(cli_env):
     assert "policy: escalate" in out
     # the approved reply reached the customer's platform (the sandbox Telegram API)
     assert "Alex Agent approved" in out
-    assert "sandbox Telegram API received a message for 51234001" in out
+    assert "sandbox WhatsApp API received a message for whatsapp:+34600111222" in out
     assert "Web inbox: http://127.0.0.1:" in out
 
 
