@@ -24,7 +24,7 @@ from storage.repositories import followups
 from storage.repositories import templates as template_repo
 from storage.repositories.followups import Followup
 
-from . import templates
+from . import silent, templates
 from .config import FollowupConfig, SweepResult
 
 log = logging.getLogger(__name__)
@@ -103,15 +103,17 @@ async def _draft(
         return "skipped", {"why": "sandbox customer"}
     if ctx["conversation_id"] is None:
         return "skipped", {"why": "no conversation to write in"}
-    if item.reason == "silent_customer" and (
-        (ctx["last_inbound_at"] and ctx["last_inbound_at"] > item.created_at)
-        or ctx["customer_status"] not in ("lead", "negotiating")
+    if item.reason == silent.REASON and (
+        # The silence it was planned for ended: the customer wrote since (a new key).
+        ctx["last_inbound_at"] is None
+        or item.dedupe_key != silent.dedupe_key(item.customer_id, ctx["last_inbound_at"])
+        or ctx["customer_status"] not in silent.CHASED_STATUSES
     ):
         return "skipped", {"why": "customer is no longer silent or no longer a lead"}
 
     fields: dict[str, Any] = {"name": ctx["display_name"], "shop": ctx["shop"]}
     name = templates.REMINDER
-    if item.reason == "silent_customer":
+    if item.reason == silent.REASON:
         name = templates.SILENT
     elif item.quotation_id is not None:
         quote = await conn.fetchrow(

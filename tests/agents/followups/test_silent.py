@@ -200,3 +200,19 @@ def test_window_rule_follows_each_platforms_adapter():
     assert not due.window_open(hours, "whatsapp", None, NOW)
     assert due.window_open(hours, "telegram", None, NOW)  # no window on Telegram
     assert not due.window_open(hours, "carrier-pigeon", NOW, NOW)  # unknown: be careful
+
+
+async def test_a_customer_who_writes_again_before_the_draft_is_not_chased(conn):
+    shop = await make_shop(conn)
+    customer, _ = await make_customer(
+        conn, shop, language="zh", timezone="Asia/Shanghai", last_inbound_at=NOW - timedelta(days=4)
+    )
+    await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)  # deferred to the morning
+    await conn.execute(
+        "UPDATE customers SET last_inbound_at = $2 WHERE id = $1",
+        customer,
+        NOW + timedelta(hours=1),
+    )
+    morning = NOW + timedelta(hours=12)
+    assert (await due.sweep(conn, morning, CONFIG, org_id=shop.org.id)).counts == {"skipped": 1}
+    assert await _drafts(conn, shop.org.id) == []
