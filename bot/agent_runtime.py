@@ -61,6 +61,7 @@ async def open_pipeline(
     from agents.classifier import store
 
     await asyncio.to_thread(store.load_default, settings.data_dir)
+    cards = None if runtime is None else Cards.from_settings(services, runtime.hub)
     try:
         yield Pipeline(
             services.pool,
@@ -84,11 +85,13 @@ async def open_pipeline(
             llm=None if gateway is None else LLMDrafter(gateway),
             corpus_indexer=CorpusIndexer(services.pool, vectors, embedder, lexical),
             # Approval cards to on-duty staff on Telegram (none in `trademate try`).
-            notifier=None if runtime is None else Cards(services, runtime.hub).push,
+            notifier=None if cards is None else cards.push,
             # Explicit purchase requests also become quote drafts (never in the sandbox).
             quotes=partial(quote_from_message, quote_service(services, gateway)),
         )
     finally:
+        if cards is not None:
+            await cards.aclose()
         if gateway is not None:
             await gateway.aclose()
 

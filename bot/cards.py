@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 import asyncpg
+from aiogram import Bot
 from redis.exceptions import RedisError
 
 from channels.hub import ChannelHub
@@ -113,9 +114,37 @@ def card_buttons(row: Any, role: str) -> list[list[Button]]:
 class Cards:
     """Pushes and refreshes approval cards through the org's Telegram bot(s)."""
 
-    def __init__(self, services: Services, hub: ChannelHub) -> None:
+    def __init__(
+        self, services: Services, hub: ChannelHub | None, staff_bot: Bot | None = None
+    ) -> None:
         self.services = services
         self.hub = hub
+        # The dedicated staff bot, when configured: every card goes through it.
+        self.staff_bot = staff_bot
+        self._owns_bot = False
+
+    @classmethod
+    def from_settings(cls, services: Services, hub: ChannelHub) -> Cards:
+        """Cards through the dedicated staff bot if ``staff_bot.token`` is set (``aclose``
+        closes it), else through each org's own Telegram bot."""
+        from .staff_bot.dedicated import make_bot
+
+        cards = cls(services, hub, make_bot(services.settings))
+        cards._owns_bot = cards.staff_bot is not None
+        return cards
+
+    async def aclose(self) -> None:
+        if self._owns_bot and self.staff_bot is not None:
+            await self.staff_bot.session.close()
+
+    async def _bot(self, channel_id: uuid.UUID | None) -> Bot:
+        if channel_id is None:
+            if self.staff_bot is None:
+                raise tg.StaffBotError("card sent by the staff bot, which is not configured")
+            return self.staff_bot
+        assert self.hub is not None
+        _, _, adapter = await self.hub.get(channel_id)
+        return tg.bot_of(adapter)
 
     # --- push ----------------------------------------------------------------------------
     async def push(self, org_id: uuid.UUID, suggestion_id: uuid.UUID) -> int:
@@ -146,19 +175,18 @@ class Cards:
             ]
         if row["status"] == "escalated" and not row["reviewer"]:
             await self._notify_owners(row)  # escalated by policy (a complaint), not a person
-        if not bots or not staff:
+        if not staff or (self.staff_bot is None and not bots):
             return 0
         text = card_text(row)
         sent = 0
         for person in staff:
-            channel_id = _channel_for(person["channel"], bots)
+            channel_id = None if self.staff_bot else _channel_for(person["channel"], bots)
             claimed = await self._claim(org_id, suggestion_id, person, channel_id)
             if claimed is None:
                 continue  # another process has this card
             try:
-                _, _, adapter = await self.hub.get(channel_id)
                 message_id = await tg.send_reply(
-                    tg.bot_of(adapter),
+                    await self._bot(channel_id),
                     person["telegram_user_id"],
                     Reply(text, card_buttons(row, person["role"])),
                 )
@@ -209,6 +237,7 @@ class Cards:
             )
 
     async def _claim(self, org_id, suggestion_id, person, channel_id) -> uuid.UUID | None:
+        # channel_id None: sent by the dedicated staff bot.
         async with self.services.pool.acquire() as conn:
             return await conn.fetchval(
                 """
@@ -257,7 +286,7 @@ class Cards:
                 SELECT a.chat_id, a.telegram_message_id, a.channel_id, u.role
                 FROM approval_cards a JOIN users u ON u.id = a.user_id
                 WHERE a.org_id = $1 AND a.suggestion_id = $2
-                  AND a.telegram_message_id IS NOT NULL AND a.channel_id IS NOT NULL
+                  AND a.telegram_message_id IS NOT NULL
                 """,
                 org_id,
                 suggestion_id,
@@ -270,9 +299,8 @@ class Cards:
         edited = 0
         for copy in copies:
             try:
-                _, _, adapter = await self.hub.get(copy["channel_id"])
                 await tg.edit(
-                    tg.bot_of(adapter),
+                    await self._bot(copy["channel_id"]),
                     copy["chat_id"],
                     copy["telegram_message_id"],
                     text,

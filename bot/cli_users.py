@@ -1,4 +1,5 @@
-"""``trademate user link-code``: a one-time code that links a Telegram account to a user."""
+"""``trademate user link-code`` (a one-time code that links a Telegram account to a user) and
+``trademate staff-bot webhook`` (point the dedicated staff bot at this server)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,21 @@ async def link_code(settings: Settings, email: str, org_ref: str | None, minutes
         return await issue_code(conn, user.org_id, user.id, timedelta(minutes=minutes))
 
 
+async def staff_bot_webhook(settings: Settings) -> str:
+    from .staff_bot.dedicated import make_bot, set_webhook
+    from .staff_bot.telegram import StaffBotError
+
+    bot = make_bot(settings)
+    if bot is None:
+        raise ValueError("no staff bot configured: set staff_bot.token (and webhook_secret)")
+    try:
+        return await set_webhook(settings, bot)
+    except StaffBotError as err:
+        raise ValueError(f"Telegram refused the webhook: {err}") from err
+    finally:
+        await bot.session.close()
+
+
 def register(main: click.Group) -> None:
     user_group = main.commands["user"]
     assert isinstance(user_group, click.Group)
@@ -62,3 +78,16 @@ def register(main: click.Group) -> None:
             err=True,
         )
         click.echo(code)
+
+    @main.group("staff-bot")
+    def staff_bot() -> None:
+        """The dedicated staff Telegram bot (config staff_bot), when staff don't use the
+        shop's own bot."""
+
+    @staff_bot.command("webhook")
+    @click.pass_obj
+    def staff_bot_set_webhook(obj) -> None:
+        """Point the staff bot at {app.public_url}/staff/telegram/webhook with its secret."""
+        from .cli import run
+
+        click.echo(run(staff_bot_webhook(obj.settings)))

@@ -16,13 +16,14 @@ so a secret can never be committed by accident. The models declare no defaults o
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,15 @@ ENV_PREFIX = "TRADEMATE__"
 OVERRIDE_FILE_ENV = "TRADEMATE_CONFIG"
 
 # Dotted keys that must never be read from a file.
-SECRET_KEYS = frozenset({"security.encryption_key", "llm.api_key", "qdrant.api_key"})
+SECRET_KEYS = frozenset(
+    {
+        "security.encryption_key",
+        "llm.api_key",
+        "qdrant.api_key",
+        "staff_bot.token",
+        "staff_bot.webhook_secret",
+    }
+)
 
 # Conventional variable names honoured as a fallback for the namespaced ones.
 ENV_ALIASES = {
@@ -207,6 +216,25 @@ class ContentSettings(_Section):
     markets: list[str]
 
 
+class StaffBotSettings(_Section):
+    """A separate Telegram bot for staff (optional; without a token staff use the shop's bot)."""
+
+    token: SecretStr | None = None
+    # None: channels.api_base.telegram, else Telegram's own.
+    api_base: str | None = Field(pattern=r"^https?://")
+    # What setWebhook accepts as secret_token: 1-256 of A-Z a-z 0-9 _ -.
+    webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _secret_shape(self) -> StaffBotSettings:
+        secret = self.webhook_secret
+        if secret is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", secret.get_secret_value()
+        ):
+            raise ValueError("staff_bot.webhook_secret: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return self
+
+
 class Settings(BaseSettings):
     """Everything TradeMate can be told. Build it with :func:`load_settings`."""
 
@@ -232,6 +260,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings
     quotes: QuotesSettings
     content: ContentSettings
+    staff_bot: StaffBotSettings
 
     @classmethod
     def settings_customise_sources(

@@ -221,7 +221,7 @@ async def test_the_bot_refuses_clearly_and_helps(desk):
     ref = desk.ref
 
     async def answer(text, user):
-        return texts(await bot.answer(ref, _message(text), user))
+        return texts(await bot.answer(ref.org_id, ref.id, _message(text), user))
 
     assert await answer("/frobnicate", desk.staff.ana) == [
         "Unknown command /frobnicate. Send /help to see what you can do."
@@ -245,9 +245,11 @@ async def test_edit_button_then_text_decides_with_that_text(desk):
         "cbq:1", "4242", _message("x").sent_at, "button",
         button_payload=f"ap:edit:{outcome.suggestion_id}", chat_id="4242",
     )  # fmt: skip
-    replies = await bot.answer(desk.ref, press, desk.staff.ana)
+    replies = await bot.answer(desk.ref.org_id, desk.ref.id, press, desk.staff.ana)
     assert replies[0].notice and "next message" in replies[1].text
-    [done] = await bot.answer(desk.ref, _message("Ships tomorrow, 7-10 days."), desk.staff.ana)
+    [done] = await bot.answer(
+        desk.ref.org_id, desk.ref.id, _message("Ships tomorrow, 7-10 days."), desk.staff.ana
+    )
     assert done.text.startswith("Edited ✓")
     async with desk.pool.acquire() as conn:
         row = await conn.fetchrow(
@@ -256,4 +258,6 @@ async def test_edit_button_then_text_decides_with_that_text(desk):
         )
     assert (row["status"], row["edited_text"]) == ("edited", "Ships tomorrow, 7-10 days.")
     # The pending edit is used up: the next text is just text.
-    assert texts(await bot.answer(desk.ref, _message("thanks"), desk.staff.ana)) == [HINT]
+    assert texts(
+        await bot.answer(desk.ref.org_id, desk.ref.id, _message("thanks"), desk.staff.ana)
+    ) == [HINT]

@@ -1,5 +1,6 @@
-"""The staff Telegram bot: linking accounts, staff commands and approval cards on the same
-bot customers use (see :mod:`bot.staff_bot.frontend`).
+"""The staff Telegram bot: linking accounts, staff commands and approval cards, on the same
+bot customers use (see :mod:`bot.staff_bot.frontend`) and, when configured, on a dedicated
+staff bot (:mod:`bot.staff_bot.dedicated`).
 
 :func:`install` mounts it on the web app: the webhook route hands staff updates to the gate,
 and each web process listens for ``suggestion.decided`` events to update cards decided
@@ -15,20 +16,24 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from ..approvals import Approvals
+from ..cards import Cards
 from ..runtime import ChannelRuntime
 from ..services import Services
 from ..webhooks import STAFF_GATE_KEY
+from .dedicated import ROUTE, DedicatedStaffBot
 from .frontend import StaffGate
 
 
 def install(
     app: web.Application, services: Services, runtime: ChannelRuntime, approvals: Approvals
 ) -> None:
-    from ..cards import Cards  # cards imports this package's telegram module: import late
-
-    cards = Cards(services, runtime.hub)
+    cards = Cards.from_settings(services, runtime.hub)
     gate = StaffGate(services, cards, approvals)
     app[STAFF_GATE_KEY] = gate
+    dedicated = None
+    if cards.staff_bot is not None:
+        dedicated = DedicatedStaffBot(services, gate.bot, cards.staff_bot)
+        app.router.add_post(ROUTE, dedicated.receive)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -36,8 +41,11 @@ def install(
         yield
         stop.set()
         await gate.aclose()
+        if dedicated is not None:
+            await dedicated.aclose()
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
+        await cards.aclose()
 
     app.cleanup_ctx.append(lifecycle)

@@ -18,6 +18,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING
 
+from aiogram import Bot
 from redis.exceptions import RedisError
 
 from channels.base import ChannelAdapter
@@ -32,7 +33,7 @@ from ..services import Services
 from ..staff import commands as registry
 from ..staff.commands import CommandContext, Reply, as_list
 from . import telegram as tg
-from .linking import LinkError, redeem
+from .linking import UNKNOWN_CODE, LinkError, org_of, redeem
 
 if TYPE_CHECKING:  # cards imports this package: a runtime import would be a cycle
     from ..cards import Cards
@@ -62,18 +63,24 @@ class StaffBot:
         self.approvals = approvals
 
     async def handle(
-        self, ref: ChannelRef, adapter: ChannelAdapter, message: InboundMessage, user: User | None
+        self,
+        bot: Bot,
+        org_id: uuid.UUID | None,
+        channel_id: uuid.UUID | None,
+        message: InboundMessage,
+        user: User | None,
     ) -> None:
-        bot = tg.bot_of(adapter)
+        """Answer one update on ``bot``. ``org_id`` is the shop bot's org (None on the
+        dedicated staff bot, which serves every org); ``channel_id`` the shop bot's channel."""
         chat_id = message.reply_target
         try:
-            replies = await self.answer(ref, message, user)
+            replies = await self.answer(org_id, channel_id, message, user)
         except Exception:  # noqa: BLE001 - the staff bot's one error handler: say so, keep serving
             log.exception(
                 "staff update %s failed (org=%s channel=%s)",
                 message.external_message_id,
-                ref.org_id,
-                ref.id,
+                org_id,
+                channel_id,
             )
             replies = [Reply("Sorry, that failed on our side. Please try again.", notice=True)]
         if message.content_type == "button":
@@ -86,19 +93,25 @@ class StaffBot:
             try:
                 await tg.send_reply(bot, chat_id, reply)
             except tg.StaffBotError as err:
-                log.warning("staff reply to chat %s failed: %s (org=%s)", chat_id, err, ref.org_id)
+                log.warning("staff reply to chat %s failed: %s (org=%s)", chat_id, err, org_id)
 
     async def answer(
-        self, ref: ChannelRef, message: InboundMessage, user: User | None
+        self,
+        org_id: uuid.UUID | None,
+        channel_id: uuid.UUID | None,
+        message: InboundMessage,
+        user: User | None,
     ) -> list[Reply]:
+        if message.content_type == "event":
+            return []  # joined, blocked the bot...: nothing to answer
         command = message.extra.get("command")
         if command == "/link":
-            return [await self._link(ref, message)]
+            return [await self._link(org_id, channel_id, message)]
         if user is None:
             return [Reply(NOT_LINKED, notice=message.content_type == "button")]
         ctx = CommandContext(
             self.services,
-            ref.org_id,
+            user.org_id,
             user,
             extra={
                 "chat_id": message.reply_target,
@@ -143,7 +156,9 @@ class StaffBot:
         ctx.args = args.strip()
         return as_list(await found.handler(ctx))
 
-    async def _link(self, ref: ChannelRef, message: InboundMessage) -> Reply:
+    async def _link(
+        self, org_id: uuid.UUID | None, channel_id: uuid.UUID | None, message: InboundMessage
+    ) -> Reply:
         code = str(message.extra.get("command_args", "")).strip()
         if not code:
             return Reply("Send /link followed by the code from `trademate user link-code`.")
@@ -151,8 +166,11 @@ class StaffBot:
             return Reply("Linking works from a personal Telegram account.")
         try:
             async with transaction(self.services.pool) as conn:
-                user = await redeem(conn, ref.org_id, code, int(message.sender_id), ref.id)
-                org = await organizations.get(conn, ref.org_id)
+                org_id = org_id or await org_of(conn, code)
+                if org_id is None:
+                    raise LinkError(UNKNOWN_CODE)
+                user = await redeem(conn, org_id, code, int(message.sender_id), channel_id)
+                org = await organizations.get(conn, org_id)
         except LinkError as err:
             log.info("link refused for telegram user %s: %s", message.sender_id, err)
             return Reply(str(err))
@@ -183,7 +201,8 @@ class StaffGate:
             if user is None and not _staff_shaped(message):
                 customers.append(message)
             elif await self._first_time(ref, message):
-                task = asyncio.create_task(self.bot.handle(ref, adapter, message, user))
+                bot = tg.bot_of(adapter)
+                task = asyncio.create_task(self.bot.handle(bot, ref.org_id, ref.id, message, user))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         return tuple(customers)
@@ -198,20 +217,24 @@ class StaffGate:
                 return None
 
     async def _first_time(self, ref: ChannelRef, message: InboundMessage) -> bool:
-        """Telegram redelivers an update it thinks we missed; answer it once."""
         key = self.services.keys.org(
             ref.org_id, "staff-update", ref.id, message.external_message_id
         )
-        try:
-            return bool(await self.services.redis.set(key, "1", nx=True, ex=SEEN_SECONDS))
-        except (RedisError, OSError) as err:
-            log.warning("staff update dedupe unavailable (%s): answering anyway", err)
-            return True
+        return await first_time(self.services, key)
 
     async def aclose(self) -> None:
         """Let answers in flight finish (the server is stopping)."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=10)
+
+
+async def first_time(services: Services, key: str) -> bool:
+    """Telegram redelivers an update it thinks we missed; answer it once."""
+    try:
+        return bool(await services.redis.set(key, "1", nx=True, ex=SEEN_SECONDS))
+    except (RedisError, OSError) as err:
+        log.warning("staff update dedupe unavailable (%s): answering anyway", err)
+        return True
 
 
 def _staff_shaped(message: InboundMessage) -> bool:

@@ -21,6 +21,7 @@ from storage.repositories import audit, users
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 DEFAULT_TTL = timedelta(minutes=15)
+UNKNOWN_CODE = "That code is not valid. Ask for a new one (trademate user link-code)."
 
 
 class LinkError(Exception):
@@ -70,17 +71,25 @@ async def issue_code(
     return code
 
 
+async def org_of(conn: Connection, code: str) -> uuid.UUID | None:
+    """The organization a code belongs to (the dedicated staff bot serves every org)."""
+    return await conn.fetchval(
+        "SELECT org_id FROM user_link_codes WHERE code_hash = $1", code_hash(code)
+    )
+
+
 async def redeem(
     conn: Connection,
     org_id: uuid.UUID,
     code: str,
     telegram_user_id: int,
-    channel_id: uuid.UUID,
+    channel_id: uuid.UUID | None,
 ) -> User:
     """Link the Telegram account to the code's user (call inside a transaction).
 
-    ``channel_id`` is the bot the code was sent to: cards for this user go out through it.
-    A Telegram account linked to another user of the org moves to this one.
+    ``channel_id`` is the shop bot the code was sent to: cards for this user go out through
+    it (None: the dedicated staff bot). A Telegram account linked to another user of the org
+    moves to this one.
     """
     row = await conn.fetchrow(
         "SELECT id, user_id, used_at, expires_at > now() AS live FROM user_link_codes"
@@ -89,7 +98,7 @@ async def redeem(
         code_hash(code),
     )
     if row is None:
-        raise LinkError("That code is not valid. Ask for a new one (trademate user link-code).")
+        raise LinkError(UNKNOWN_CODE)
     if row["used_at"] is not None:
         raise LinkError("That code was already used. Ask for a new one.")
     if not row["live"]:
@@ -107,10 +116,11 @@ async def redeem(
     )
     linked = await users.link_telegram(conn, org_id, user.id, telegram_user_id)
     await conn.execute(
-        "UPDATE users SET settings = settings || $3 WHERE org_id = $1 AND id = $2",
+        "UPDATE users SET settings = (settings - 'telegram_channel_id') || $3"
+        " WHERE org_id = $1 AND id = $2",
         org_id,
         user.id,
-        {"telegram_channel_id": str(channel_id)},
+        {} if channel_id is None else {"telegram_channel_id": str(channel_id)},
     )
     await audit.record(
         conn,
@@ -121,6 +131,9 @@ async def redeem(
         entity_type="user",
         entity_id=user.id,
         before={"telegram_user_id": user.telegram_user_id},
-        after={"telegram_user_id": telegram_user_id, "channel_id": str(channel_id)},
+        after={
+            "telegram_user_id": telegram_user_id,
+            "channel_id": None if channel_id is None else str(channel_id),
+        },
     )
     return linked

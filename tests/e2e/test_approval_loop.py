@@ -15,6 +15,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -51,6 +52,28 @@ AGENT_TG, SECOND_TG, READONLY_TG, STRANGER_TG, CUSTOMER_TG = 7001, 7002, 7003, 7
 
 @pytest.fixture
 async def loop(monkeypatch, database_url, redis_url, tmp_path, fakes) -> AsyncIterator[Stack]:
+    async with _serving(monkeypatch, database_url, redis_url, tmp_path, fakes, {}) as stack:
+        yield stack
+
+
+STAFF_TOKEN = "987654321:AAStaffBotTokenForTradeMateTests_0123"
+STAFF_SECRET = "staff-secret-0123456789"
+
+
+@pytest.fixture
+async def staff_loop(monkeypatch, database_url, redis_url, tmp_path, fakes):
+    """The same, with a dedicated staff bot configured (a second token on the fake API)."""
+    fakes.telegram.tokens[STAFF_TOKEN] = "trademate_staff_bot"
+    extra = {
+        "TRADEMATE__STAFF_BOT__TOKEN": STAFF_TOKEN,
+        "TRADEMATE__STAFF_BOT__WEBHOOK_SECRET": STAFF_SECRET,
+    }
+    async with _serving(monkeypatch, database_url, redis_url, tmp_path, fakes, extra) as stack:
+        yield stack
+
+
+@asynccontextmanager
+async def _serving(monkeypatch, database_url, redis_url, tmp_path, fakes, extra):
     port = _free_port()
     env = {
         "DATABASE_URL": database_url,
@@ -64,6 +87,7 @@ async def loop(monkeypatch, database_url, redis_url, tmp_path, fakes) -> AsyncIt
         "TRADEMATE__CHANNELS__API_BASE__WECOM": fakes.wecom.base_url,
         "TRADEMATE__CHANNELS__SEND_RETRY__BASE_DELAY": "0.05",
         "TRADEMATE__WORKER__RECONCILE_EVERY": "0.5",
+        **extra,
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -75,6 +99,7 @@ async def loop(monkeypatch, database_url, redis_url, tmp_path, fakes) -> AsyncIt
     ):
         async with transaction(services.pool) as conn:
             org = await organizations.create(conn, f"Loop {uuid.uuid4().hex[:6]}")
+        cards = Cards.from_settings(services, runtime.hub)
         pipeline = Pipeline(
             services.pool,
             classifiers=KeywordClassifier(),
@@ -84,7 +109,7 @@ async def loop(monkeypatch, database_url, redis_url, tmp_path, fakes) -> AsyncIt
             redis=services.redis,
             keys=services.keys,
             outbox=ChannelOutbox(services.pool, runtime.outbound_queue),
-            notifier=Cards(services, runtime.hub).push,
+            notifier=cards.push,
         )
         stop = asyncio.Event()
         bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
@@ -99,6 +124,7 @@ async def loop(monkeypatch, database_url, redis_url, tmp_path, fakes) -> AsyncIt
             async with services.pool.acquire() as conn:
                 await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
             await wipe_namespace(services.redis, settings.redis.namespace)
+            await cards.aclose()
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -548,3 +574,54 @@ async def test_several_processes_push_and_update_each_card_once(loop):
     await until(lambda: edits_of(loop, AGENT_TG, card["message_id"]))
     await until(lambda: loop.fakes.twilio.sent())
     assert len(edits_of(loop, AGENT_TG, card["message_id"])) == 1
+
+
+# --- the dedicated staff bot -------------------------------------------------------------------
+def staff_bot_calls(stack: Stack, method: str) -> list[dict]:
+    from tests.fakes.telegram_api import decode_params
+
+    return [
+        decode_params(c)
+        for c in stack.fakes.telegram.calls
+        if c.path.endswith(f"/bot{STAFF_TOKEN}/{method}")
+    ]
+
+
+async def post_staff_bot(stack: Stack, update: dict, secret: str | None = STAFF_SECRET) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+    url = f"{stack.base_url}/staff/telegram/webhook"
+    async with stack.http.post(url, json=update, headers=headers) as response:
+        return response.status
+
+
+async def test_a_dedicated_staff_bot_links_gets_cards_and_approves(staff_loop):
+    loop = staff_loop
+    wa = await loop.add_channel("whatsapp", TWILIO)  # the shop has no Telegram bot at all
+    assert await post_staff_bot(loop, message_update(AGENT_TG, "/help"), secret=None) == 401
+    assert await post_staff_bot(loop, message_update(AGENT_TG, "/help"), secret="wrong") == 403
+
+    async with transaction(loop.services.pool) as conn:
+        agent = await users.create(conn, loop.org_id, "ana@shop.test", "agent", display_name="Ana")
+        code = await issue_code(conn, loop.org_id, agent.id)
+    assert await post_staff_bot(loop, message_update(AGENT_TG, f"/link {code}")) == 200
+    await until(lambda: any("Linked" in p["text"] for p in staff_bot_calls(loop, "sendMessage")))
+
+    suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa))
+
+    def card():
+        for p in staff_bot_calls(loop, "sendMessage"):
+            if str(suggestion_id) in str(p.get("reply_markup")):
+                return p
+        return None
+
+    sent_card = await until(card)
+    assert str(sent_card["chat_id"]) == str(AGENT_TG) and FAQ_ANSWER in sent_card["text"]
+    press = callback_update(AGENT_TG, f"ap:approve:{suggestion_id}")
+    assert await post_staff_bot(loop, press) == 200
+
+    await until(lambda: loop.fakes.twilio.sent())
+    assert [s["Body"] for s in loop.fakes.twilio.sent()] == [FAQ_ANSWER]
+    [edit] = await until(lambda: staff_bot_calls(loop, "editMessageText"))
+    assert "Approved by Ana" in edit["text"]
+    # Everything went through the staff bot's token, nothing through a shop bot's.
+    assert not [c for c in loop.fakes.telegram.calls if DEFAULT_TOKEN in c.path]
