@@ -166,3 +166,22 @@ async def test_the_inbox_pages_through_many_drafts(inbox):
     _, second = await browser.get("/inbox/?page=2")
     assert str(drafts[-1].suggestion_id) in first and str(drafts[0].suggestion_id) not in first
     assert str(drafts[0].suggestion_id) in second and "older →" in first
+
+
+async def test_a_card_shows_the_classification_and_hot_lead_flag(inbox):
+    agent = await inbox.user("agent")
+    draft = await inbox.draft("I want 2000 units, what is your best price?", "Let me check.")
+    async with inbox.stack.services.pool.acquire() as conn:
+        await conn.execute(
+            """
+            INSERT INTO message_classifications (org_id, message_id, category, sub_intent,
+                                                 confidence, is_hot_lead)
+            SELECT org_id, message_id, 'purchase_intent', 'price_inquiry', 0.91, true
+            FROM reply_suggestions WHERE id = $1
+            """,
+            draft.suggestion_id,
+        )
+    browser = inbox.browser()
+    await browser.login(agent.email)
+    _, fragment = await browser.get(f"/inbox/cards/{draft.suggestion_id}")
+    assert "purchase_intent / price_inquiry" in fragment and "hot lead" in fragment
