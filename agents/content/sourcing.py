@@ -130,9 +130,11 @@ class Source:
                     break
                 self.versions.add(OFFLINE_PROMPT)
             prompt = candidate.template if candidate.template in LLM_PROMPTS else OFFLINE_PROMPT
-            if candidate.full_text() in seen:
+            # Durations count: a script resent with shorter scenes is a real fix.
+            key = candidate.full_text() + repr([s.duration_seconds for s in candidate.scenes])
+            if key in seen:
                 continue
-            seen.add(candidate.full_text())
+            seen.add(key)
             # The first n candidates fill the slots; later ones replace blocked ones.
             replacement = drawn >= n
             drawn += 1

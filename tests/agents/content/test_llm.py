@@ -179,3 +179,55 @@ async def test_llm_localization_that_drops_a_kept_term_is_caught(
     local = await actions.localize(llm_studio, org_id, original.shown[0].id, "MX")
     assert local.status == "blocked"
     assert {v.rule_code for v in local.violations} == {"glossary_keep"}
+
+
+def scene(purpose: str, seconds: float, text: str) -> dict:
+    return {
+        "purpose": purpose,
+        "duration_seconds": seconds,
+        "visual": "Close-up of the bottle",
+        "on_screen_text": text,
+        "voiceover": text,
+    }
+
+
+def script_out(*durations: float) -> dict:
+    scenes = [scene("hook", durations[0], "AquaFlask 500")]
+    scenes += [scene("body", d, "Keeps drinks cold for 24 hours") for d in durations[1:-1]]
+    scenes.append(scene("cta", durations[-1], "Message us to order."))
+    return {
+        "scripts": [
+            {"title": "AquaFlask 500", "narrative_template": "AIDA", "scenes": scenes},
+        ]
+    }
+
+
+async def test_an_llm_script_longer_than_the_platform_allows_is_caught(
+    pool, llm_studio, models, org_id
+):
+    models.queue(script_out(10, 40, 25), script_out(5, 20, 5))  # 75s on TikTok, then 30s
+    outcome = await llm_studio.generate(
+        org_id, ContentRequest("script", "BTL-500", "tiktok", "en", n=1, seed=1, seconds=30)
+    )
+    [blocked] = [s for s in outcome.variants if s.status == "blocked"]
+    assert {v.rule_code for v in blocked.violations} == {"tiktok_video_max_60s"}
+    [shown] = outcome.shown
+    assert shown.variant.duration_seconds == 30 and shown.status == "draft"
+    async with pool.acquire() as conn:
+        scenes = await repo.scenes(conn, org_id, shown.id)
+    assert [s.purpose for s in scenes] == ["hook", "body", "cta"]
+
+
+async def test_an_llm_caption_over_the_hashtag_limit_is_caught(llm_studio, models, org_id):
+    too_many = [f"#tag{i}" for i in range(31)]
+    caption = {"body": "AquaFlask 500, 500 ml.", "call_to_action": "Message us."}
+    models.queue(
+        {"captions": [caption | {"hashtags": too_many}]},
+        {"captions": [caption | {"hashtags": ["#AquaFlask"]}]},
+    )
+    outcome = await llm_studio.generate(
+        org_id, ContentRequest("caption", "BTL-500", "instagram", "en", n=1, seed=1)
+    )
+    [blocked] = [s for s in outcome.variants if s.status == "blocked"]
+    assert {v.rule_code for v in blocked.violations} == {"instagram_hashtags_max_30"}
+    assert [s.variant.hashtags for s in outcome.shown] == [["#AquaFlask"]]
