@@ -53,3 +53,38 @@ async def test_the_stream_announces_new_and_decided_drafts_of_the_viewers_org_on
         assert decided["status"] == "rejected"
     status, _ = await browser.get(f"/inbox/cards/{draft.suggestion_id}")
     assert status == 404  # decided: no longer a card
+
+
+async def test_a_decision_in_one_web_process_reaches_a_stream_held_by_another(inbox):
+    """Two web processes share nothing but PostgreSQL and Redis: a second app on its own
+    port serves the stream; the decision is taken through the first."""
+    from aiohttp import web
+
+    from bot.server import build_web_app
+
+    stack = inbox.stack
+    runner = web.AppRunner(build_web_app(stack.services, stack.runtime))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    second = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        agent = await inbox.user("agent")
+        draft = await inbox.draft("can I pay by card?", "Yes, all cards.")
+        first = inbox.browser()
+        await first.login(agent.email)
+        # The same session cookie works on the other process: sessions live in Redis.
+        other = inbox.browser()
+        other.base_url = second
+        other.http.cookie_jar.update_cookies({"tm_session": first.session_cookie()})
+        async with other.http.get(second + "/inbox/events") as stream:
+            assert stream.status == 200
+            await _next_event(stream, "ready")
+            await first.post(
+                f"/inbox/suggestions/{draft.suggestion_id}/decide", {"action": "approve"}
+            )
+            decided = await _next_event(stream, "suggestion.decided")
+        assert decided["suggestion_id"] == str(draft.suggestion_id)
+        assert decided["status"] == "approved"
+    finally:
+        await runner.cleanup()
