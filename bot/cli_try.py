@@ -148,7 +148,8 @@ def format_turn(turn: Turn) -> str:
         lines.append("memory     -")
     for s in turn.sources:
         score = f" score {s['score']}" if s.get("score") is not None else ""
-        lines.append(f"source     {s['kind']} {s['id']}{score}: {s['snippet']}")
+        snippet = f": {s['snippet']}" if s.get("snippet") else ""
+        lines.append(f"source     {s['kind']} {s['id']}{score}{snippet}")
     if not turn.sources:
         lines.append("source     -")
     lines.append(f"draft      {turn.draft if turn.draft is not None else '(no draft)'}")

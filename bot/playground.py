@@ -92,8 +92,8 @@ def _with_snippet(source: dict[str, Any], hits: dict[str, Any]) -> dict[str, Any
         snippet = f"{hit.title} — {hit.text}" if hit.title else hit.text
     elif source.get("kind") == "product":
         snippet = f"{source.get('sku')}: {source.get('price')} {source.get('currency')}"
-    else:
-        snippet = str(source.get("title") or source.get("id") or "")
+    else:  # a template: its id says it all
+        snippet = str(source.get("title") or "")
     snippet = " ".join(snippet.split())
     if len(snippet) > _SNIPPET:
         snippet = snippet[: _SNIPPET - 1] + "…"
