@@ -46,7 +46,10 @@ class Facts:
     def price_text(self) -> str | None:
         if self.price is None:
             return None
-        return f"{self.price.quantize(Decimal('0.01'))} {self.currency}"
+        # Cents at least, and every further digit the catalog has (0.085 stays 0.085).
+        exact = self.price.normalize()
+        shown = exact if exact.as_tuple().exponent < -2 else self.price.quantize(Decimal("0.01"))
+        return f"{shown:f} {self.currency}"
 
     def as_prompt_data(self) -> dict[str, Any]:
         """The facts as the LLM sees them (a data block): nothing more, nothing less."""

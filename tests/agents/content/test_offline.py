@@ -54,6 +54,12 @@ def test_slots_are_filled_from_catalog_facts_only():
     assert all("Keeps drinks cold for 24 hours" in c.text for c in captions)
 
 
+def test_prices_are_shown_exactly_as_the_catalog_has_them():
+    assert FLASK.price_text == "12.50 USD"
+    assert Facts(sku="S", name="Screw", price=Decimal("0.0850")).price_text == "0.085 USD"
+    assert Facts(sku="S", name="Crate", price=Decimal("120")).price_text == "120.00 USD"
+
+
 def test_same_seed_same_variants_and_another_seed_others():
     a = [v.full_text() for v in take("caption", FLASK, "tiktok", "es", seed=42)]
     b = [v.full_text() for v in take("caption", FLASK, "tiktok", "es", seed=42)]
