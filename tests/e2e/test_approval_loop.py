@@ -625,3 +625,34 @@ async def test_a_dedicated_staff_bot_links_gets_cards_and_approves(staff_loop):
     assert "Approved by Ana" in edit["text"]
     # Everything went through the staff bot's token, nothing through a shop bot's.
     assert not [c for c in loop.fakes.telegram.calls if DEFAULT_TOKEN in c.path]
+
+
+async def test_inbox_over_telegram_and_a_redelivered_press_is_answered_once(loop):
+    tg, wa = await channels(loop)
+    await staff(loop, tg, "agent", AGENT_TG)
+    suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa))
+    await card_for(loop, AGENT_TG, suggestion_id)
+
+    await post_telegram(loop, tg, message_update(AGENT_TG, "/inbox"))
+    header = await until(
+        lambda: [p for p in sent_to(loop, AGENT_TG) if p["text"].startswith("1 draft(s) waiting")]
+    )
+    assert header
+    listed = await until(
+        lambda: [
+            p
+            for p in sent_to(loop, AGENT_TG)
+            if "Draft:" in p["text"] and str(suggestion_id) in str(p.get("reply_markup"))
+        ]
+    )
+    assert FAQ_ANSWER in listed[0]["text"]
+
+    press = callback_update(AGENT_TG, f"ap:approve:{suggestion_id}")
+    for _ in range(3):  # Telegram redelivers until it hears 200 in time
+        await post_telegram(loop, tg, press)
+    await until(lambda: loop.fakes.twilio.sent())
+    query_id = press["callback_query"]["id"]
+    await until(lambda: [a for a in answers(loop) if a["callback_query_id"] == query_id])
+    await until(lambda: _sent_rows(loop, suggestion_id))
+    assert len([a for a in answers(loop) if a["callback_query_id"] == query_id]) == 1
+    assert len(loop.fakes.twilio.sent()) == 1
