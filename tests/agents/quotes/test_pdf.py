@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
+
+from agents.quotes.service import QuoteService
+
+from .conftest import DEFAULTS
 
 SCALE = 2  # 144 dpi
 
@@ -71,4 +76,21 @@ async def test_labels_follow_the_customer_language(shop, service, language, titl
     assert title in text and "EUR" in text
     share, _ = ink_at(page, title)
     assert share > 0.04
+    document.close()
+
+
+async def test_the_merchant_logo_is_drawn_from_the_data_directory(pool, shop, tmp_path):
+    Image.new("RGB", (120, 60), (200, 30, 30)).save(tmp_path / "logo.png")
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE organizations SET logo_path = 'logo.png' WHERE id = $1", shop.org_id
+        )
+    service = QuoteService(pool, DEFAULTS, data_dir=tmp_path)
+    created = await service.create(shop.org_id, shop.customer_id, "500 x SKU-1")
+    assert b"/Subtype /Image" in created.pdf
+    document, page = _page(created.pdf)
+    image = page.render(scale=1).to_pil().convert("RGB")
+    # The logo sits top-left, below the 10 mm margin: a red pixel where it was placed.
+    red, green, blue = image.getpixel((int(15 / 25.4 * 72), int(15 / 25.4 * 72)))
+    assert red > 150 and green < 100 and blue < 100
     document.close()
