@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +21,6 @@ from .viewer import STATE
 
 if TYPE_CHECKING:
     from ..services import Services
-
-log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/inbox"

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from storage.models import User
 
+from ..approvals import DECIDING_ROLES
 from .sessions import Flash, Session
 
 if TYPE_CHECKING:
@@ -17,8 +18,9 @@ if TYPE_CHECKING:
 
 STATE: web.AppKey[InboxState] = web.AppKey("inbox_state")
 
-# Roles that may decide drafts and edit memories; readonly staff see everything, change nothing.
-EDITING_ROLES = frozenset({"owner", "admin", "agent"})
+# Roles that may decide drafts (the decision core's rule) may also edit memories; readonly
+# staff see everything and change nothing.
+EDITING_ROLES = DECIDING_ROLES
 
 
 @dataclass(frozen=True)
