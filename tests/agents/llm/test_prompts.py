@@ -15,7 +15,16 @@ from agents.llm.prompts import (
 )
 from storage.repositories import prompt_versions
 
-SHIPPED = ["classify", "draft_reply", "extract_memories", "extract_quote_items"]
+SHIPPED = [
+    "classify",
+    "content_caption",
+    "content_hooks",
+    "content_localize",
+    "content_script",
+    "draft_reply",
+    "extract_memories",
+    "extract_quote_items",
+]
 
 GREETING = """---
 version: "1"
@@ -48,8 +57,11 @@ def test_the_shipped_prompts_load_and_render_with_their_declared_variables() -> 
         assert roles == ["system", "user"]
         body = "\n".join(text for _, text in rendered.messages)
         assert "{{" not in body
-        # Every customer-written value is inside a labelled data block.
-        assert '<data name="customer_message">\nvalue of customer_message\n</data>' in body
+        # Every untrusted value (customer-written, catalog, documents) is inside a labelled
+        # data block.
+        for name, kind in template.variables.items():
+            if kind == "data":
+                assert f'<data name="{name}">\nvalue of {name}\n</data>' in body
 
 
 def test_draft_prompt_forbids_invented_prices_and_asks_for_citations() -> None:
