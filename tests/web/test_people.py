@@ -26,6 +26,19 @@ async def test_the_customer_page_shows_profile_memories_and_messages(inbox):
     agent = await inbox.user("agent")
     draft = await inbox.draft("I need 300 tote bags for Lisbon", "We can do that.")
     await _memory(inbox, draft, "ships to Lisbon")
+    async with inbox.stack.services.pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO leads (org_id, customer_id, title, score) VALUES ($1, $2, $3, 70)",
+            inbox.stack.org_id,
+            draft.customer_id,
+            "300 tote bags",
+        )
+        await conn.execute(
+            "INSERT INTO hot_leads (org_id, customer_id, score, summary) VALUES ($1, $2, 85, $3)",
+            inbox.stack.org_id,
+            draft.customer_id,
+            "asked for 300 pcs",
+        )
     browser = inbox.browser()
     await browser.login(agent.email)
     status, page = await browser.get(f"/inbox/customers/{draft.customer_id}")
@@ -33,6 +46,8 @@ async def test_the_customer_page_shows_profile_memories_and_messages(inbox):
     assert "Marta" in page and "+34600000009" in page  # profile and WhatsApp identity
     assert "ships to Lisbon" in page
     assert "I need 300 tote bags for Lisbon" in page
+    assert "lead: 300 tote bags · score 70" in page
+    assert "hot lead: asked for 300 pcs · score 85" in page
 
 
 async def test_staff_edit_and_delete_a_memory_with_an_audit_trail(inbox):
