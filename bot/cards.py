@@ -179,6 +179,7 @@ class Cards:
             return 0
         text = card_text(row)
         sent = 0
+        new_cards: list[uuid.UUID] = []
         for person in staff:
             channel_id = None if self.staff_bot else _channel_for(person["channel"], bots)
             claimed = await self._claim(org_id, suggestion_id, person, channel_id)
@@ -201,10 +202,11 @@ class Cards:
                 await self._release(claimed)
                 continue
             await self._sent(claimed, message_id)
+            new_cards.append(claimed)
             sent += 1
         # Decided while we were sending: bring the copies we just sent up to date.
-        if sent and await self._status(org_id, suggestion_id) != row["status"]:
-            await self.refresh(org_id, suggestion_id, claim=False)
+        if new_cards and await self._status(org_id, suggestion_id) != row["status"]:
+            await self.refresh(org_id, suggestion_id, claim=False, only=new_cards)
         log.info("approval cards sent: %d for suggestion %s (org=%s)", sent, suggestion_id, org_id)
         return sent
 
@@ -274,9 +276,17 @@ class Cards:
             )
 
     # --- refresh -------------------------------------------------------------------------
-    async def refresh(self, org_id: uuid.UUID, suggestion_id: uuid.UUID, *, claim=True) -> int:
-        """Edit every copy of the card to show the suggestion's current state; once per
-        (suggestion, state) across processes when ``claim``. Returns how many were edited."""
+    async def refresh(
+        self,
+        org_id: uuid.UUID,
+        suggestion_id: uuid.UUID,
+        *,
+        claim: bool = True,
+        only: list[uuid.UUID] | None = None,
+    ) -> int:
+        """Edit every copy of the card (or the ``only`` ones) to show the suggestion's current
+        state; once per (suggestion, state) across processes when ``claim``. Returns how
+        many were edited."""
         async with self.services.pool.acquire() as conn:
             row = await conn.fetchrow(CARD_SQL, org_id, suggestion_id)
             if row is None:
@@ -287,9 +297,11 @@ class Cards:
                 FROM approval_cards a JOIN users u ON u.id = a.user_id
                 WHERE a.org_id = $1 AND a.suggestion_id = $2
                   AND a.telegram_message_id IS NOT NULL
+                  AND ($3::uuid[] IS NULL OR a.id = ANY($3::uuid[]))
                 """,
                 org_id,
                 suggestion_id,
+                only,
             )
         if not copies:
             return 0

@@ -261,3 +261,17 @@ async def test_edit_button_then_text_decides_with_that_text(desk):
     assert texts(
         await bot.answer(desk.ref.org_id, desk.ref.id, _message("thanks"), desk.staff.ana)
     ) == [HINT]
+
+
+async def test_sandbox_drafts_stay_out_of_the_inbox(desk):
+    real = await desk.say("How long does shipping take?")
+    sandbox = await desk.say("Shipping to Cádiz?", sender="whatsapp:+34600000099")
+    async with desk.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE conversations SET is_test = true WHERE id = (SELECT conversation_id"
+            " FROM reply_suggestions WHERE id = $1)",
+            sandbox.suggestion_id,
+        )
+    result = await inbox(desk.ctx(desk.staff.ana))
+    assert result[0].text == "1 draft(s) waiting — page 1 of 1."
+    assert callback_data(result[1])[0] == f"ap:approve:{real.suggestion_id}"

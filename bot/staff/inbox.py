@@ -47,9 +47,11 @@ async def inbox_page(ctx: CommandContext) -> list[Reply]:
 
 async def _page(ctx: CommandContext, page: int) -> list[Reply]:
     async with ctx.services.pool.acquire() as conn:
+        # Sandbox drafts (`trademate try`) can never be sent: not in the inbox.
         total = await conn.fetchval(
-            "SELECT count(*) FROM reply_suggestions"
-            " WHERE org_id = $1 AND status IN ('pending', 'escalated')",
+            "SELECT count(*) FROM reply_suggestions s"
+            " JOIN conversations cv ON cv.id = s.conversation_id AND NOT cv.is_test"
+            " WHERE s.org_id = $1 AND s.status IN ('pending', 'escalated')",
             ctx.org_id,
         )
         rows = await conn.fetch(
@@ -57,7 +59,7 @@ async def _page(ctx: CommandContext, page: int) -> list[Reply]:
             SELECT s.id, s.status, s.draft, m.content AS message, cu.display_name AS customer,
                    ch.platform
             FROM reply_suggestions s
-            JOIN conversations cv ON cv.id = s.conversation_id
+            JOIN conversations cv ON cv.id = s.conversation_id AND NOT cv.is_test
             JOIN customers cu ON cu.id = cv.customer_id
             JOIN channels ch ON ch.id = cv.channel_id
             LEFT JOIN messages m ON m.id = s.message_id
