@@ -78,8 +78,8 @@ async def decide(request: web.Request) -> web.Response:
     else:
         async with st.services.pool.acquire() as conn:
             decided = await queries.decided_by(conn, who.org_id, suggestion_id)
-        by = decided["reviewer"] or "the autopilot"
-        await flash(request, "warn", f"Already {decided['status']} by {by}: nothing was sent.")
+        by = f"by {decided['reviewer']}" if decided["reviewer"] else "automatically"
+        await flash(request, "warn", f"Already {decided['status']} {by}: nothing was sent.")
     return see_other(back)
 
 
