@@ -12,21 +12,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from ..approvals import Approvals
-from ..cards import Cards
-from ..runtime import ChannelRuntime
-from ..services import Services
-from ..webhooks import STAFF_GATE_KEY
-from .dedicated import ROUTE, DedicatedStaffBot
-from .frontend import StaffGate
+if TYPE_CHECKING:
+    from ..approvals import Approvals
+    from ..runtime import ChannelRuntime
+    from ..services import Services
 
 
 def install(
     app: web.Application, services: Services, runtime: ChannelRuntime, approvals: Approvals
 ) -> None:
+    # Imported here: bot.cards renders through this package's telegram module, so importing
+    # them at package import would be circular.
+    from ..cards import Cards
+    from ..webhooks import STAFF_GATE_KEY
+    from .dedicated import ROUTE, DedicatedStaffBot
+    from .frontend import StaffGate
+
     cards = Cards.from_settings(services, runtime.hub)
     gate = StaffGate(services, cards, approvals)
     app[STAFF_GATE_KEY] = gate
