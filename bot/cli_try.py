@@ -53,6 +53,8 @@ def _errors() -> Iterator[None]:
 def _session(
     settings: Settings, org_ref: str, options: dict, *, as_json: bool, purge: bool
 ) -> None:
+    # staff_bot first: it and bot.cards import each other, and only this order resolves.
+    from . import staff_bot  # noqa: F401
     from .agent_runtime import open_pipeline
     from .cli_kb import _services  # the same "Qdrant folder in use" hint as `kb`
     from .playground import Playground, resolve_org

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pty
 import re
+import select
 import subprocess
 import sys
 import uuid
@@ -21,6 +24,7 @@ from storage.db import create_pool
 from storage.repositories import products
 from storage.vectors import CollectionKind, VectorStore, make_qdrant_client
 from tests.conftest import trademate
+from tests.fakes.openai_api import DEFAULT_API_KEY, FakeOpenAI
 
 FAQ = Path(__file__).parent / "fixtures" / "kb" / "faq.csv"
 pytestmark = pytest.mark.slow
@@ -67,8 +71,6 @@ async def try_json(shop: Shop, *lines: str, args: tuple[str, ...] = ()) -> list[
 @pytest.fixture(scope="module")
 async def shop(databases, redis_url, tmp_path_factory) -> Shop:
     """One org with the FAQ file ingested and two catalog products, for the whole module."""
-    import os
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEMATE")}
     database_url = await databases.create("try")
     env.update(
@@ -258,13 +260,15 @@ async def test_nothing_is_ever_sent_even_on_autopilot(shop: Shop) -> None:
 
 async def test_sandbox_rows_are_marked_as_tests_and_processed(shop: Shop) -> None:
     (turn,) = await try_json(
-        shop, "Do you accept returns?", args=("--customer", "Marked", "--channel", "telegram")
+        shop,
+        "Do you accept returns?",
+        args=("--customer", "Marked", "--channel", "telegram", "--lang", "de"),
     )
 
     (row,) = await query(
         shop,
         "SELECT m.processing_status, v.is_test AS conversation_test, c.is_test AS customer_test,"
-        " ch.platform FROM messages m JOIN conversations v ON v.id = m.conversation_id"
+        " ch.platform, c.language FROM messages m JOIN conversations v ON v.id = m.conversation_id"
         " JOIN customers c ON c.id = v.customer_id JOIN channels ch ON ch.id = m.channel_id"
         " WHERE m.id = $1",
         uuid.UUID(turn["message_id"]),
@@ -274,6 +278,7 @@ async def test_sandbox_rows_are_marked_as_tests_and_processed(shop: Shop) -> Non
         "conversation_test": True,
         "customer_test": True,
         "platform": "telegram",
+        "language": "de",  # --lang: the sandbox customer's preferred language
     }
 
 
@@ -297,8 +302,6 @@ async def test_reset_starts_a_new_customer_without_memories(shop: Shop) -> None:
 
 
 async def test_purge_removes_every_sandbox_row(databases, redis_url, tmp_path) -> None:
-    import os
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADEMATE")}
     database_url = await databases.create("trypurge")
     env.update(
@@ -377,3 +380,74 @@ async def test_unknown_org_is_a_clear_error(shop: Shop) -> None:
     assert result.returncode == 1
     assert "organization not found: nobody" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_engine_llm_drafts_with_the_configured_model_and_offline_never_calls_it(
+    shop: Shop,
+) -> None:
+    async with FakeOpenAI() as fake:
+        env = {
+            **shop.env,
+            "TRADEMATE__LLM__PROVIDER": "openai",
+            "TRADEMATE__LLM__MODEL": "fake-model",
+            "TRADEMATE__LLM__BASE_URL": fake.v1_url,
+            "TRADEMATE__LLM__API_KEY": DEFAULT_API_KEY,
+        }
+        fake.reply(
+            {
+                "reply": "Of course: unused items within 30 days.",
+                "language": "en",
+                "source_ids": [],
+                "needs_human": False,
+                "reason": None,
+                "confidence": 0.8,
+            }
+        )
+        args = ("try", "--org", "costa-export", "--json", "--customer", "Engines")
+        llm = await cli(env, *args, "--engine", "llm", lines="Do you take returns?\n")
+        offline = await cli(env, *args, "--engine", "offline", lines="Do you take returns?\n")
+
+        assert llm.returncode == 0, llm.stderr
+        assert offline.returncode == 0, offline.stderr
+        assert len(fake.requests()) == 1  # the offline run never called the model
+    by_llm, by_offline = json.loads(llm.stdout), json.loads(offline.stdout)
+    assert (by_llm["engine"], by_llm["draft"]) == ("llm", "Of course: unused items within 30 days.")
+    assert by_offline["engine"] == "offline"
+    assert "30 days" in by_offline["draft"]  # the returns FAQ
+
+
+def test_interactive_on_a_terminal(shop: Shop) -> None:
+    """A prompt on a pseudo-terminal: a message, /memories, /reset, /memories, /quit."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: trademate try with the terminal as stdin and stdout
+        os.environ.clear()
+        os.environ.update(shop.env)
+        args = ["-m", "bot.cli", "try", "--org", "costa-export", "--customer", "Terminal"]
+        os.execv(sys.executable, [sys.executable, *args])
+    screen = b""
+
+    def until(prompts: int) -> None:
+        nonlocal screen
+        while screen.count(b"you> ") < prompts:
+            ready, _, _ = select.select([fd], [], [], 300)
+            assert ready, screen.decode(errors="replace")
+            screen += os.read(fd, 4096)
+
+    try:
+        lines = ["We are in Madrid, need 500 pcs", "/memories", "/reset", "/memories"]
+        for n, line in enumerate(lines, start=1):
+            until(n)
+            os.write(fd, line.encode() + b"\r")
+        until(len(lines) + 1)
+        os.write(fd, b"/quit\r")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(fd)
+    text = screen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    first, memories, reset, after_reset = text.split("you> ")[1:5]
+    assert "category   purchase_intent" in first
+    assert "memory     Needs 500 pcs (quantity" in first
+    assert "- Based in Madrid (location)" in memories and "- Needs 500 pcs (quantity)" in memories
+    assert "new sandbox customer" in reset
+    assert "no memories" in after_reset
