@@ -64,6 +64,14 @@ async def test_generate_json_is_valid_checked_and_deterministic(cli_env, tmp_pat
         assert not re.search(r"USD|\d+\.\d\d", json.dumps(v["scenes"]))
         assert v["duration_seconds"] == 30
 
+    text = trademate(
+        cli_env, "content", "generate", "--org", org, "--product", "BTL-500", "--kind", "script",
+        "--platform", "tiktok", "--market", "US", "--n", "1", "--seed", "1",
+    )  # fmt: skip
+    assert text.returncode == 0, text.stderr
+    assert "#1 [draft]" in text.stdout and "[hook " in text.stdout and "[cta " in text.stdout
+    assert "16.9 fl oz" in text.stdout  # 500 ml for the US market
+
 
 async def test_results_declare_a_winner_only_when_significant(cli_env, tmp_path):
     org = setup_org(cli_env, tmp_path)
