@@ -75,3 +75,14 @@ async def test_a_toast_answers_the_button_and_errors_become_staff_bot_errors(api
         await tg.send_reply(bot, 4242, Reply("hello"))
     fake.fail_with(400, "Bad Request: query is too old")
     await tg.acknowledge(bot, "cbq-2")  # a late answer is logged, never raised
+
+
+async def test_rate_limits_and_server_errors_are_retried_then_given_up(api):
+    fake, bot = api
+    fake.fail_with(429, "Too Many Requests: retry after 1", retry_after=1)
+    fake.fail_with(502, "Bad Gateway")
+    await tg.send_reply(bot, 4242, Reply("third time lucky"))
+    assert len(fake.method_calls("sendMessage")) == 3  # two refusals, then the message
+    fake.fail_with(502, "Bad Gateway", times=3)
+    with pytest.raises(tg.StaffBotError, match="Bad Gateway"):
+        await tg.send_reply(bot, 4242, Reply("never"))

@@ -8,11 +8,18 @@ token. Telegram errors become :class:`StaffBotError` here, in one place.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import aiohttp
 from aiogram import Bot
-from aiogram.exceptions import AiogramError, TelegramBadRequest
+from aiogram.exceptions import (
+    AiogramError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
@@ -23,6 +30,7 @@ from aiogram.methods import (
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from channels.base import ChannelAdapter
+from channels.retry import RetryPolicy
 from channels.telegram import TelegramAdapter
 
 from ..staff.commands import Button, Reply
@@ -31,6 +39,9 @@ log = logging.getLogger(__name__)
 
 TEXT_LIMIT = 4096
 TOAST_LIMIT = 200  # answerCallbackQuery text
+# Staff traffic is light: a few quick retries (Telegram's retry-after honoured, capped), then
+# the caller logs and moves on; a person is waiting for the answer.
+RETRY = RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=5.0)
 
 
 class StaffBotError(Exception):
@@ -58,9 +69,26 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+async def _with_retries(bot: Bot, method: TelegramMethod):
+    for attempt in range(1, RETRY.max_attempts + 1):
+        last = attempt == RETRY.max_attempts
+        try:
+            return await bot(method)
+        except TelegramRetryAfter as err:
+            if last:
+                raise
+            await asyncio.sleep(min(err.retry_after, RETRY.max_delay))
+        except (TelegramServerError, TelegramNetworkError, TimeoutError, aiohttp.ClientError):
+            if last:
+                raise
+            await asyncio.sleep(RETRY.backoff(attempt))
+    raise AssertionError("unreachable")
+
+
 async def call(bot: Bot, method: TelegramMethod):
+    """One Bot API call, retried when Telegram says so or is briefly unreachable."""
     try:
-        return await bot(method)
+        return await _with_retries(bot, method)
     except (AiogramError, TimeoutError, aiohttp.ClientError) as err:
         raise StaffBotError(str(err).replace(bot.token, "<token>")) from err
 
@@ -88,13 +116,14 @@ async def edit(
 ) -> None:
     """Replace a message's text and keyboard (no buttons: the keyboard goes away)."""
     try:
-        await bot(
+        await _with_retries(
+            bot,
             EditMessageText(
                 chat_id=chat_id,
                 message_id=message_id,
                 text=clip(text),
                 reply_markup=keyboard(buttons),
-            )
+            ),
         )
     except TelegramBadRequest as err:
         if "not modified" in str(err):
