@@ -8,7 +8,9 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from bot.approvals import Approvals
+import pytest
+
+from bot.approvals import Approvals, InvalidDecision
 from bot.media import sign, signing_key
 from bot.outbox import ChannelOutbox
 from bot.staff.quotes import quote_service
@@ -119,3 +121,22 @@ async def test_wechat_gets_the_text_with_a_link_to_the_pdf(stack):
     url = content.splitlines()[-1]
     status, content_type, pdf = await _get(stack, url)
     assert status == 200 and content_type == "application/pdf" and pdf == created.pdf
+
+
+async def test_a_quote_is_not_approved_into_a_closed_whatsapp_window(stack):
+    ref = await stack.add_channel("whatsapp", TWILIO)
+    created, approvals, user = await _setup(stack, ref, "whatsapp:+34600000002", "es")
+    async with stack.services.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE conversations SET last_inbound_at = now() - interval '2 days' WHERE id = $1",
+            created.quote.conversation_id,
+        )
+    with pytest.raises(InvalidDecision, match="24 hours"):
+        await approvals.decide(stack.org_id, created.suggestion_id, user, "approve")
+    [row] = await stack.fetch(
+        "SELECT q.status, s.status AS card FROM quotations q"
+        " JOIN reply_suggestions s ON s.id = q.suggestion_id WHERE q.id = $1",
+        created.quote.id,
+    )
+    assert (row["status"], row["card"]) == ("pending_approval", "pending")
+    assert stack.fakes.twilio.sent() == []
