@@ -29,7 +29,7 @@ JOIN customers cu ON cu.id = cv.customer_id
 JOIN channels ch ON ch.id = cv.channel_id
 LEFT JOIN messages m ON m.id = s.message_id
 LEFT JOIN message_classifications mc ON mc.message_id = s.message_id
-WHERE s.org_id = $1 AND s.status = ANY($2::text[])
+WHERE s.org_id = $1 AND s.status = ANY($2::text[]) AND NOT cv.is_test
   AND ($3::uuid IS NULL OR s.id = $3)
 ORDER BY s.created_at DESC, s.id DESC
 LIMIT $4 OFFSET $5
@@ -46,7 +46,7 @@ async def inbox_cards(
     context_messages: int = 6,
 ) -> list[dict[str, Any]]:
     """Open drafts (pending and escalated), newest first, each with its conversation's last
-    messages under ``recent``."""
+    messages under ``recent``. Sandbox conversations (``trademate try``) are left out."""
     records = await conn.fetch(_CARD_SQL, org_id, list(OPEN_STATES), suggestion_id, limit, offset)
     cards = [dict(r) for r in records]
     recent = await _recent_by_conversation(
@@ -63,7 +63,11 @@ async def inbox_cards(
 
 async def count_open(conn: Connection, org_id: uuid.UUID) -> int:
     return await conn.fetchval(
-        "SELECT count(*) FROM reply_suggestions WHERE org_id = $1 AND status = ANY($2::text[])",
+        """
+        SELECT count(*) FROM reply_suggestions s
+        JOIN conversations cv ON cv.id = s.conversation_id
+        WHERE s.org_id = $1 AND s.status = ANY($2::text[]) AND NOT cv.is_test
+        """,
         org_id,
         list(OPEN_STATES),
     )

@@ -185,3 +185,16 @@ async def test_a_card_shows_the_classification_and_hot_lead_flag(inbox):
     await browser.login(agent.email)
     _, fragment = await browser.get(f"/inbox/cards/{draft.suggestion_id}")
     assert "purchase_intent / price_inquiry" in fragment and "hot lead" in fragment
+
+
+async def test_sandbox_drafts_stay_out_of_the_inbox(inbox):
+    agent = await inbox.user("agent")
+    draft = await inbox.draft("sandbox question", "sandbox answer")
+    async with inbox.stack.services.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE conversations SET is_test = true WHERE id = $1", draft.conversation_id
+        )
+    browser = inbox.browser()
+    await browser.login(agent.email)
+    _, page = await browser.get("/inbox/")
+    assert "sandbox answer" not in page and "0 open" in page
