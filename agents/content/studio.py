@@ -57,7 +57,8 @@ class Studio:
         if req.kind not in KINDS:
             raise ContentError(f"kind must be one of {', '.join(KINDS)}")
         plat = platform(req.platform)
-        language = check_language(req.language)
+        language = req.language = check_language(req.language)
+        req.market = req.market.strip().upper() if req.market else None
         n = req.n or self.config.default_variants
         if not 1 <= n <= self.config.max_variants:
             raise ContentError(f"n must be between 1 and {self.config.max_variants}")
