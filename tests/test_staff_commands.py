@@ -275,3 +275,15 @@ async def test_sandbox_drafts_stay_out_of_the_inbox(desk):
     result = await inbox(desk.ctx(desk.staff.ana))
     assert result[0].text == "1 draft(s) waiting — page 1 of 1."
     assert callback_data(result[1])[0] == f"ap:approve:{real.suggestion_id}"
+
+
+async def test_duty_switches_whether_cards_arrive(desk):
+    from bot.staff.inbox import duty
+
+    assert texts(await duty(desk.ctx(desk.staff.ana, "off")))[0].startswith("You are off duty")
+    async with desk.pool.acquire() as conn:
+        assert not await conn.fetchval("SELECT on_duty FROM users WHERE id = $1", desk.staff.ana.id)
+    assert texts(await duty(desk.ctx(desk.staff.ana)))[0].startswith("You are off duty")
+    assert texts(await duty(desk.ctx(desk.staff.ana, "on")))[0].startswith("You are on duty")
+    async with desk.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT on_duty FROM users WHERE id = $1", desk.staff.ana.id)

@@ -95,6 +95,26 @@ async def _page(ctx: CommandContext, page: int) -> list[Reply]:
     return replies
 
 
+@command("duty", help="/duty on|off — receive new approval cards here, or not", min_role="readonly")
+async def duty(ctx: CommandContext) -> Reply:
+    choice = ctx.args.strip().lower()
+    async with ctx.services.pool.acquire() as conn:
+        if choice in ("on", "off"):
+            await conn.execute(
+                "UPDATE users SET on_duty = $3 WHERE org_id = $1 AND id = $2",
+                ctx.org_id,
+                ctx.user.id,
+                choice == "on",
+            )
+        on_duty = await conn.fetchval(
+            "SELECT on_duty FROM users WHERE org_id = $1 AND id = $2", ctx.org_id, ctx.user.id
+        )
+    if on_duty:
+        return Reply("You are on duty: new drafts reach you as cards. /duty off to pause.")
+    note = " (owners still get escalations)" if ctx.user.role == "owner" else ""
+    return Reply(f"You are off duty: no new cards{note}. /duty on to resume.")
+
+
 def _short(text: str | None, limit: int = 300) -> str:
     text = (text or "(no text)").strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
