@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +72,14 @@ class CreatedQuote:
                     "name": i.name,
                     "quantity": str(i.quantity),
                     "unit": i.unit,
-                    "unit_price": str(i.unit_price),
-                    "line_total": str(i.line_total),
+                    "unit_price": _money(i.unit_price, 4),
+                    "line_total": _money(i.line_total),
                     "warnings": i.warnings,
                 }
                 for i in self.items
             ],
-            "subtotal": str(q.subtotal),
-            "total": str(q.total),
+            "subtotal": _money(q.subtotal),
+            "total": _money(q.total),
             "warnings": q.warnings,
             "notes": self.notes,
             "suggestion_id": str(self.suggestion_id),
@@ -265,6 +266,12 @@ class QuoteService:
             await self.redis.publish(self.keys.org(org_id, "events"), json.dumps(event))
         except (RedisError, OSError) as err:  # the inbox also polls; an event is a nudge
             log.warning("could not announce quote suggestion %s: %s", suggestion_id, err)
+
+
+def _money(value: Decimal, places: int = 2) -> str:
+    """2 decimals for amounts; unit prices keep up to 4 (at least 2): "2.10", "0.0350"."""
+    text = f"{value.quantize(Decimal(1).scaleb(-places)):f}"
+    return text if places == 2 else text.rstrip("0").ljust(text.index(".") + 3, "0")
 
 
 async def find_customer(conn, org_id: uuid.UUID, name: str) -> Customer:

@@ -50,7 +50,7 @@ async def test_import_then_quote_then_accept(cli_env, tmp_path):
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     quote = json.loads(created.stdout)
-    assert quote["status"] == "pending_approval" and quote["total"] == "1295.0000"
+    assert quote["status"] == "pending_approval" and quote["total"] == "1295.00"
     assert [i["sku"] for i in quote["items"]] == ["SKU-1", "SKU-2"]
     assert pdf.read_bytes().startswith(b"%PDF")
 
