@@ -73,6 +73,32 @@ async def _generate(settings: Settings, org_ref: str, request: dict[str, Any]) -
             raise click.ClickException(str(err)) from err
 
 
+async def _list(settings: Settings, org_ref: str, status, kind, limit: int):
+    from storage.repositories import content, organizations
+
+    from .services import open_services
+
+    async with open_services(settings) as services, services.pool.acquire() as conn:
+        org = await organizations.resolve(conn, org_ref)
+        return await content.list_variants(conn, org.id, status=status, kind=kind, limit=limit)
+
+
+async def _localize(settings: Settings, org_ref: str, variant_id: uuid.UUID, market: str):
+    from agents.content import actions
+    from agents.content.errors import ContentError
+    from storage.repositories import organizations
+
+    from .services import open_services
+
+    async with open_services(settings) as services, open_studio(services) as studio:
+        async with services.pool.acquire() as conn:
+            org = await organizations.resolve(conn, org_ref)
+        try:
+            return await actions.localize(studio, org.id, variant_id, market)
+        except ContentError as err:
+            raise click.ClickException(str(err)) from err
+
+
 def _read_results(path: Path) -> list[dict[str, Any]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
@@ -222,6 +248,49 @@ def register(main: click.Group) -> None:
         else:
             _print_outcome(outcome)
         if not outcome.shown:
+            click.get_current_context().exit(1)
+
+    @content.command("list")
+    @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
+    @click.option(
+        "--status",
+        type=click.Choice(["draft", "flagged", "blocked", "approved", "rejected", "archived"]),
+        help="Only this status (approved = the merchant's library).",
+    )
+    @click.option("--kind", type=click.Choice(["hook", "caption", "script"]))
+    @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+    @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+    @click.pass_obj
+    def content_list(obj, org_ref: str, status, kind, limit: int, as_json: bool):
+        """List generated hooks and pieces, newest first."""
+        from .cli import run
+
+        rows = run(_list(obj.settings, org_ref, status, kind, limit))
+        if as_json:
+            click.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False))
+            return
+        for r in rows:
+            text = " ".join(r.text.split())
+            click.echo(f"{r.id}\t{r.kind}\t{r.status}\t{r.platform}\t{r.language}\t{text[:80]}")
+
+    @content.command("localize")
+    @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
+    @click.option("--market", required=True, help="Target market (US, DE, BR, CN, ...).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the new piece as JSON.")
+    @click.argument("variant_id", type=click.UUID)
+    @click.pass_obj
+    def content_localize(obj, org_ref: str, market: str, as_json: bool, variant_id: uuid.UUID):
+        """Adapt a caption or script to a market (another language needs the LLM)."""
+        from .cli import run
+
+        shown = run(_localize(obj.settings, org_ref, variant_id, market.upper()))
+        if as_json:
+            click.echo(json.dumps(shown.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"[{shown.status}] {shown.id}\n{shown.variant.full_text()}")
+            for x in shown.violations:
+                click.echo(f"  ! {x.severity}: {x.message}")
+        if shown.status == "blocked":
             click.get_current_context().exit(1)
 
     @content.command("results")

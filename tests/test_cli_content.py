@@ -112,3 +112,24 @@ async def test_an_unknown_product_or_bad_csv_is_a_clear_error(cli_env, tmp_path)
     bad.write_text("id,clicks\n1,2\n")
     done = trademate(cli_env, "content", "results", "--org", org, str(bad))
     assert done.returncode == 1 and "variant_id" in done.stderr
+
+
+async def test_localize_and_list(cli_env, tmp_path):
+    org = setup_org(cli_env, tmp_path)
+    out = generate(
+        cli_env, org, "--product", "BTL-500", "--kind", "caption", "--platform", "instagram",
+        "--n", "1", "--seed", "3",
+    )  # fmt: skip
+    [piece] = out["variants"]
+    us = trademate(
+        cli_env, "content", "localize", "--org", org, "--market", "us", "--json", piece["id"]
+    )
+    assert us.returncode == 0, us.stderr
+    local = json.loads(us.stdout)
+    assert "16.9 fl oz" in local["text"] and "500 ml" not in local["text"]
+    de = trademate(cli_env, "content", "localize", "--org", org, "--market", "DE", piece["id"])
+    assert de.returncode == 1 and "offline translation from en to de is not available" in de.stderr
+    listed = trademate(cli_env, "content", "list", "--org", org, "--kind", "caption", "--json")
+    rows = json.loads(listed.stdout)
+    assert {r["id"] for r in rows} == {piece["id"], local["id"]}
+    assert {r["market"] for r in rows} == {None, "US"}

@@ -520,3 +520,38 @@ async def product_sku(conn: Connection, org_id: uuid.UUID, product_id: uuid.UUID
     if sku is None:
         raise NotFound("product", product_id)
     return sku
+
+
+async def list_variants(
+    conn: Connection,
+    org_id: uuid.UUID,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    limit: int = 50,
+) -> list[Variant]:
+    """The org's hooks and pieces, newest first, optionally of one status and kind (what a
+    library or review screen lists)."""
+    hooks = await conn.fetch(
+        _HOOK_SELECT
+        + """WHERE h.org_id = $1 AND ($2::text IS NULL OR h.status = $2)
+                 AND ($3::text IS NULL OR $3 = 'hook')
+             ORDER BY h.created_at DESC LIMIT $4""",
+        org_id,
+        status,
+        kind,
+        limit,
+    )
+    pieces = await conn.fetch(
+        _PIECE_SELECT
+        + """WHERE p.org_id = $1 AND ($2::text IS NULL OR p.status = $2)
+                 AND ($3::text IS NULL OR p.kind = $3)
+             ORDER BY p.created_at DESC LIMIT $4""",
+        org_id,
+        status,
+        kind,
+        limit,
+    )
+    rows = [(r["created_at"], Variant.from_record(r)) for r in [*hooks, *pieces]]
+    rows.sort(key=lambda pair: pair[0], reverse=True)
+    return [v for _, v in rows[:limit]]
