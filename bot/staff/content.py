@@ -19,6 +19,7 @@ from agents.content import actions
 from agents.content.errors import ContentError
 from agents.content.outcome import ContentRequest, Outcome, Shown
 from storage.errors import NotFound
+from storage.repositories import content as repo
 from storage.repositories import organizations
 
 from .commands import Button, CommandContext, Reply, callback, command
@@ -152,6 +153,19 @@ async def hooks_command(ctx: CommandContext) -> list[Reply]:
 @command("script", help=f"{_USAGE['script']} — a short-video script")
 async def script_command(ctx: CommandContext) -> list[Reply]:
     return await _generate(ctx, "script", ctx.args.split())
+
+
+@command("library", help="/library [hook|caption|script] — approved content", min_role="readonly")
+async def library_command(ctx: CommandContext) -> Reply:
+    kind = KINDS.get(ctx.args.strip().lower()) if ctx.args.strip() else None
+    async with ctx.services.pool.acquire() as conn:
+        rows = await repo.list_variants(conn, ctx.org_id, status="approved", kind=kind, limit=20)
+    if not rows:
+        return Reply("No approved content yet: approve a variant from /content, /hooks or /script.")
+    lines = [
+        f"• {r.kind}, {r.platform}, {r.language}: {' '.join(r.text.split())[:120]}" for r in rows
+    ]
+    return Reply("Your content library (newest first):\n" + "\n".join(lines))
 
 
 @callback("content")

@@ -69,6 +69,8 @@ async def test_approve_regenerate_and_localize_buttons(desk):
     async with desk.pool.acquire() as conn:
         library = await repo.approved_examples(conn, desk.org_id, "caption", "en")
     assert len(library) == 1
+    [listed] = await desk.call("library")
+    assert card.text.splitlines()[1][:60] in listed.text and listed.text.count("• caption") == 1
 
     regenerated = await desk.call("content", data["Regenerate"].split(":", 1)[1], button=True)
     assert len(regenerated) == 4 and regenerated[1].text != card.text
