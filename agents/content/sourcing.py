@@ -150,6 +150,13 @@ class Source:
             # A replacement that fails too leaves its slot empty, with the reason stored.
             picked.append((candidate, status, violations, resolution, prompt))
             filled += 1
+        # Candidates ran out before every blocked slot got its replacement: those were not
+        # regenerated after all, just blocked.
+        unreplaced = (
+            [i for i, p in enumerate(picked) if p[3] == "regenerated"][-owed:] if owed > 0 else []
+        )
+        for i in unreplaced:
+            picked[i] = (*picked[i][:3], "blocked", picked[i][4])
         if self.engine == "llm" and OFFLINE_PROMPT in self.versions:
             self.engine = "llm+offline"
         return picked

@@ -145,3 +145,19 @@ async def test_org_a_cannot_touch_org_b_pieces(pool, studio, org_id):
 
     with pytest.raises(NotFound):
         await actions.approve(studio, uuid.uuid4(), outcome.shown[0].id, None)
+
+
+async def test_when_no_candidate_is_left_a_blocked_slot_says_blocked_not_regenerated(
+    pool, studio, org_id
+):
+    async with pool.acquire() as conn:
+        # Every offline caption lists the specs: nothing can replace a blocked one.
+        await repo.add_rule(conn, org_id, "banned_term", "volume")
+    outcome = await studio.generate(
+        org_id, ContentRequest("caption", "MUG-1", "instagram", "en", n=10, seed=1)
+    )
+    assert outcome.shown == [] and outcome.variants
+    async with pool.acquire() as conn:
+        for shown in outcome.variants:
+            [hit] = await repo.violations(conn, org_id, "content_pieces", shown.id)
+            assert (hit["kind"], hit["resolution"]) == ("banned_term", "blocked")
