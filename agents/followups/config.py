@@ -30,14 +30,6 @@ class FollowupConfig:
     # Who claimed a row (followups.claimed_by), for operators.
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
 
-    def silent_days_for(self, org_settings: Mapping[str, Any]) -> int:
-        value = org_settings.get("followup_days")
-        try:
-            days = int(value) if value is not None else self.silent_days
-        except (TypeError, ValueError):
-            days = self.silent_days
-        return max(days, 1)
-
     def quiet_hours_for(self, org_settings: Mapping[str, Any]) -> tuple[int, int]:
         value = org_settings.get("quiet_hours")
         if isinstance(value, Mapping):
