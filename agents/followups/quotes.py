@@ -6,7 +6,7 @@
   sweep like any other follow-up.
 - An open quote (draft, pending approval, sent) past its last valid day becomes ``expired``
   in one UPDATE, which is safe to run from several instances at once; its waiting reminders
-  are cancelled.
+  are cancelled and its undecided approval draft (kind 'quote') expires with it.
 """
 
 from __future__ import annotations
@@ -63,6 +63,17 @@ async def sweep(
         expired = [r["id"] for r in await conn.fetch(_EXPIRE, now, org_id)]
         result.add("expired", len(expired))
         result.add("reminders_cancelled", await followups.cancel_for_quotations(conn, expired))
+        # An expired quote's approval card can no longer send it.
+        cards = await conn.execute(
+            """
+            UPDATE reply_suggestions s SET status = 'expired', reason = 'quotation expired'
+            FROM quotations q
+            WHERE q.id = ANY($1::uuid[]) AND s.id = q.suggestion_id AND s.org_id = q.org_id
+              AND s.status IN ('pending', 'escalated')
+            """,
+            expired,
+        )
+        result.add("drafts_expired", int(cards.split()[-1]))
     rows = await conn.fetch(
         _NEAR_EXPIRY, now, config.quote_reminder_days, org_id, config.batch_size
     )

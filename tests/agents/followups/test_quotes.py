@@ -37,7 +37,12 @@ async def test_reminder_once_then_expiry(conn):
 
     first = await quotes.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
     again = await quotes.sweep(conn, NOW + timedelta(hours=3), CONFIG, org_id=shop.org.id)
-    assert first.counts == {"expired": 0, "reminders_cancelled": 0, "reminders": 1}
+    assert first.counts == {
+        "expired": 0,
+        "reminders_cancelled": 0,
+        "drafts_expired": 0,
+        "reminders": 1,
+    }
     assert again.counts.get("reminders", 0) == 0  # once per quote
 
     [followup] = await conn.fetch("SELECT * FROM followups WHERE org_id = $1", shop.org.id)
@@ -104,4 +109,26 @@ async def test_reminder_skipped_for_opted_out_or_sandbox_and_cancelled_on_expiry
     assert (
         await conn.fetchval("SELECT status FROM followups WHERE quotation_id = $1", late)
         == "cancelled"
+    )
+
+
+async def test_an_expiring_quotes_undecided_approval_draft_expires_too(conn):
+    shop = await make_shop(conn, "telegram")
+    customer, conversation = await make_customer(conn, shop)
+    quote = await _quote(
+        conn, shop, customer, conversation, valid_until=NOW.date(), status="pending_approval"
+    )
+    card = await conn.fetchval(
+        """
+        INSERT INTO reply_suggestions (org_id, kind, conversation_id, draft, status)
+        VALUES ($1, 'quote', $2, 'Quotation', 'pending') RETURNING id
+        """,
+        shop.org.id,
+        conversation,
+    )
+    await conn.execute("UPDATE quotations SET suggestion_id = $2 WHERE id = $1", quote, card)
+    result = await quotes.sweep(conn, NOW + timedelta(days=1), CONFIG, org_id=shop.org.id)
+    assert result.counts["expired"] == 1 and result.counts["drafts_expired"] == 1
+    assert await conn.fetchval("SELECT status FROM reply_suggestions WHERE id = $1", card) == (
+        "expired"
     )
