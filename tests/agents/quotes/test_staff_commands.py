@@ -6,7 +6,7 @@ import pytest
 
 from bot.services import Services
 from bot.settings import load_settings
-from bot.staff.commands import COMMANDS, CommandContext
+from bot.staff.commands import CALLBACKS, COMMANDS, CommandContext, load_all
 from bot.staff.quotes import accept_quote, create_quote, list_products, split_customer
 from storage.crypto import SecretBox, generate_key
 from storage.repositories import quotations
@@ -77,3 +77,23 @@ def test_the_customer_name_ends_where_the_items_begin():
         "500 x SKU-1, 2 x B",
     )
     assert split_customer("王芳 500个保温杯") == ("王芳", "500个保温杯")
+
+
+async def test_the_approve_button_of_a_quote_queues_the_pdf_for_the_customer(pool, services, shop):
+    load_all()
+    reply = await create_quote(ctx(services, shop, "Lucía 500 x SKU-1"))
+    [[approve, _]] = reply.buttons
+    prefix, _, payload = approve.callback_data.partition(":")
+    answer = await CALLBACKS[prefix].handler(ctx(services, shop, payload))
+    assert "Can't" not in str(answer)
+    number = reply.document.filename.removesuffix(".pdf")
+    async with pool.acquire() as conn:
+        quote = await quotations.get_by_number(conn, shop.org_id, number)
+        message = await conn.fetchrow(
+            "SELECT * FROM messages WHERE org_id = $1 AND direction = 'outbound'", shop.org_id
+        )
+    assert quote.status == "sent" and quote.approved_by == shop.user.id
+    assert message["status"] == "queued" and message["content_type"] == "document"
+    [media] = message["media"]
+    assert media["kind"] == "document" and media["file_name"] == f"{number}.pdf"
+    assert "/media/" in media["url"] and number in message["content"]
