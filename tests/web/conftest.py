@@ -15,6 +15,7 @@ import pytest
 
 from bot.passwords import hash_password
 from channels.models import ChannelRef
+from channels.registry import platforms
 from storage.db import transaction
 from storage.models import User
 from storage.repositories import suggestions, users
@@ -155,6 +156,13 @@ class InboxHarness:
         channel = services.keys.org(message["org_id"], "events")
         await services.redis.publish(channel, json.dumps(event))
         return Draft(suggestion.id, message["conversation_id"], message["customer_id"], answer)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _adapters_imported() -> None:
+    """Import every channel adapter (aiogram alone takes seconds) before the first ``stack``
+    starts, so a busy machine doesn't spend the stack's start-up budget on imports."""
+    platforms()
 
 
 @pytest.fixture
