@@ -31,7 +31,6 @@ CURRENCY_WORDS = {
     "美元": "USD",
     "美金": "USD",
     "eur": "EUR",
-    "euro": "EUR",
     "euros": "EUR",
     "欧元": "EUR",
     "cny": "CNY",

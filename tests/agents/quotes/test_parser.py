@@ -119,3 +119,8 @@ async def _org(pool) -> uuid.UUID:
             "INSERT INTO organizations (name, slug) VALUES ('LLM shop', $1) RETURNING id",
             f"llm-{uuid.uuid4().hex[:8]}",
         )
+
+
+def test_a_product_name_is_not_read_as_a_currency():
+    request = parse_request("500 x Euro pallet", CATALOG)
+    assert request.currency is None and request.items[0].description == "Euro pallet"
