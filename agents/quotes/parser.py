@@ -46,8 +46,9 @@ CURRENCY_WORDS = {
 _CURRENCY = re.compile(
     r"(?<![\w$])(" + "|".join(re.escape(w) for w in CURRENCY_WORDS) + r")(?![\w$])", re.I
 )
+# The rule in any case ("fob"); its named place only when capitalised ("FOB Ningbo").
 _INCOTERM = re.compile(
-    r"\b(" + "|".join(INCOTERMS) + r")\b(?:\s+(?!(?:" + "|".join(INCOTERMS) + r")\b)"
+    r"(?i:\b(" + "|".join(INCOTERMS) + r")\b)(?:\s+(?!(?i:" + "|".join(INCOTERMS) + r")\b)"
     r"([A-Z][A-Za-z]+(?:\s[A-Z][a-z]+)?))?"
 )
 _QTY = r"(?P<qty>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
@@ -101,7 +102,7 @@ def parse_request(text: str, products: Sequence[Product]) -> ParsedRequest:
     request = ParsedRequest()
     rest = text
     if found := _INCOTERM.search(rest):
-        request.incoterm = found.group(1)
+        request.incoterm = found.group(1).upper()
         place = found.group(2)
         end = found.end(1)
         if place and place.split()[0].lower() not in CURRENCY_WORDS:

@@ -124,3 +124,10 @@ async def _org(pool) -> uuid.UUID:
 def test_a_product_name_is_not_read_as_a_currency():
     request = parse_request("500 x Euro pallet", CATALOG)
     assert request.currency is None and request.items[0].description == "Euro pallet"
+
+
+def test_incoterms_in_any_case_with_a_capitalised_place():
+    request = parse_request("necesito 500 unidades de SKU-1 cif Valencia por favor", CATALOG)
+    assert (request.incoterm, request.incoterm_place) == ("CIF", "Valencia")
+    assert [i.product for i in request.items] == [STEEL]
+    assert parse_request("500 x SKU-1 fob please", CATALOG).incoterm_place is None
