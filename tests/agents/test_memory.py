@@ -121,3 +121,43 @@ async def test_staff_edits_are_kept(pool, customer):
     async with pool.acquire() as conn:
         await memory_repo.delete(conn, org_id, memory.id)
         assert await memory_repo.for_customer(conn, org_id, customer_id) == []
+
+
+async def test_recall_and_retrieval_share_one_query_embedding(pool, customer):
+    """The pipeline's wiring: MemoryService and Retriever share a QueryEncoder, so a message
+    is embedded once for both; memories are indexed through it and recalled by relevance."""
+    from agents.retrieval.embedders import HashingEmbedder
+    from agents.retrieval.lexical import LexicalEncoder
+    from agents.retrieval.queries import QueryEncoder
+    from agents.retrieval.retriever import Retriever
+    from storage.vectors import VectorStore, make_qdrant_client
+
+    class Counting(HashingEmbedder):
+        asked = 0  # query embeddings the model was asked for
+
+        def embed_query(self, text):
+            self.asked += 1
+            return HashingEmbedder.embed_query(self, text)
+
+        def embed_documents(self, texts):
+            return [HashingEmbedder.embed_query(self, t) for t in texts]
+
+    org_id, customer_id = customer
+    embedder = Counting()
+    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None), dense_size=64)
+    await store.ensure_collections()
+    try:
+        queries = QueryEncoder(embedder)
+        service = MemoryService(pool, vectors=store, embedder=embedder, queries=queries)
+        retriever = Retriever(store, embedder, LexicalEncoder(), queries=queries)
+        await service.remember(org_id, customer_id, "we are in Madrid, need 500 pcs")
+        await service.remember(org_id, customer_id, "we prefer matte black finish")
+
+        text = "matte black finish available?"
+        recalled = await service.recall(org_id, customer_id, text)
+        await retriever.search(org_id, text)
+        assert embedder.asked == 1  # one embedding for recall and retrieval
+        assert recalled[0].memory.content == "Wants: matte black finish"
+        assert len(recalled) == 3
+    finally:
+        await store.aclose()
