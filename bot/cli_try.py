@@ -86,7 +86,8 @@ def _session(
                 _interactive(runner.run, playground, as_json, settings.data_dir / "try_history")
             else:
                 for line in sys.stdin:
-                    _line(runner.run, playground, line, as_json)
+                    if not _line(runner.run, playground, line, as_json):
+                        break
         finally:
             runner.run(stack.aclose())
 
