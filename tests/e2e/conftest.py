@@ -68,7 +68,7 @@ class Stack:
         async with self.services.pool.acquire() as conn:
             return await conn.fetch(sql, *args)
 
-    async def wait_for(self, sql: str, *args, expect=True, limit: float = 10.0):
+    async def wait_for(self, sql: str, *args, expect=True, limit: float = 30.0):
         """Poll until the query's first value equals ``expect`` (workers run in tasks)."""
         async with asyncio.timeout(limit):
             while True:
@@ -132,12 +132,12 @@ async def stack(monkeypatch, database_url, redis_url, tmp_path, fakes) -> AsyncI
         bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         ctx = RoleContext(services, runtime, "127.0.0.1", port, stop, bound, handler)
         roles = asyncio.create_task(run_roles(ctx, ["web", "worker"]))
-        await asyncio.wait_for(bound, 10)
+        await asyncio.wait_for(bound, 60)  # start-up imports are slow on a loaded 2-core box
         try:
             yield Stack(services, runtime, f"http://127.0.0.1:{port}", fakes, http, org.id, handled)
         finally:
             stop.set()
-            await asyncio.wait_for(roles, 15)
+            await asyncio.wait_for(roles, 60)
             async with services.pool.acquire() as conn:
                 await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
             await wipe_namespace(services.redis, settings.redis.namespace)
