@@ -57,7 +57,7 @@ def decision_buttons(suggestion_id: uuid.UUID | str) -> list[list[Button]]:
 
 
 CARD_SQL = """
-SELECT s.id, s.org_id, s.status, s.draft, s.edited_text, s.sources, s.metadata, s.reason,
+SELECT s.id, s.org_id, s.kind, s.status, s.draft, s.edited_text, s.sources, s.metadata, s.reason,
        s.created_at, m.content AS message, cu.display_name AS customer, ch.platform,
        ch.name AS channel, cv.priority, coalesce(u.display_name, u.email) AS reviewer
 FROM reply_suggestions s
@@ -73,7 +73,8 @@ WHERE s.org_id = $1 AND s.id = $2
 def card_text(row: Any) -> str:
     meta = row["metadata"] or {}
     c = meta.get("classification") or {}
-    head = "⚠️ ESCALATED" if row["status"] == "escalated" else "🆕 New draft"
+    kind = "" if row["kind"] == "reply" else f" {row['kind']}"
+    head = "⚠️ ESCALATED" if row["status"] == "escalated" else f"🆕 New{kind} draft"
     lines = [f"{head} · {row['platform']} ({row['channel']}) · {row['customer'] or 'customer'}"]
     facts = [c.get("category", "?")]
     if c.get("sentiment"):
@@ -85,7 +86,8 @@ def card_text(row: Any) -> str:
     lines.append("Classification: " + " · ".join(facts))
     if meta.get("sandbox"):
         lines.append("(sandbox conversation)")
-    lines += ["", "Customer wrote:", tg.clip(row["message"] or "(no text)", 1200)]
+    if row["message"]:  # replies answer a message; follow-ups and quotes start one
+        lines += ["", "Customer wrote:", tg.clip(row["message"], 1200)]
     lines += ["", "Draft reply:", tg.clip(row["draft"], 1800)]
     sources = [_source(s) for s in row["sources"] or []]
     if sources:

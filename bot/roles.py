@@ -69,9 +69,15 @@ async def run_scheduler(ctx: RoleContext) -> None:
     from .cards import Cards
     from .scheduler import SweepScheduler  # APScheduler and the sweeps load only when used
 
-    # Follow-up drafts reach on-duty staff as approval cards, like reply drafts.
-    notifier = None if ctx.runtime is None else Cards(ctx.services, ctx.runtime.hub).push
-    await SweepScheduler(ctx.services, notifier=notifier).run(ctx.stop)
+    # Follow-up drafts reach on-duty staff as approval cards, like reply drafts (through the
+    # dedicated staff bot when one is configured).
+    cards = None if ctx.runtime is None else Cards.from_settings(ctx.services, ctx.runtime.hub)
+    try:
+        notifier = None if cards is None else cards.push
+        await SweepScheduler(ctx.services, notifier=notifier).run(ctx.stop)
+    finally:
+        if cards is not None:
+            await cards.aclose()
 
 
 ROLES: dict[str, RoleRunner] = {
