@@ -129,6 +129,8 @@ class Approvals:
             if record is None:
                 raise NotFound("reply suggestion", suggestion_id)
             suggestion = Suggestion.from_record(record)
+            if suggestion.metadata.get("sandbox"):
+                raise InvalidDecision("a `trademate try` sandbox draft is never sent")
             if suggestion.status not in OPEN_STATES or (
                 action == "escalate" and suggestion.status == "escalated"
             ):

@@ -286,3 +286,18 @@ async def test_the_workers_upkeep_indexes_what_the_web_process_could_not(desk, p
         assert await desk.pipeline.maintain() == 0
     finally:
         await store.aclose()
+
+
+async def test_sandbox_drafts_are_refused_clearly(desk, pool):
+    outcome = await draft_for(desk, "How long does shipping to Spain take?")
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE reply_suggestions SET metadata = metadata || '{\"sandbox\": true}' "
+            "WHERE id = $1",
+            outcome.suggestion_id,
+        )
+    with pytest.raises(InvalidDecision, match="sandbox"):
+        await desk.approvals.decide(
+            desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve"
+        )
+    assert await outbound_rows(pool, desk.ref.org_id) == []
