@@ -287,3 +287,29 @@ async def test_duty_switches_whether_cards_arrive(desk):
     assert texts(await duty(desk.ctx(desk.staff.ana, "on")))[0].startswith("You are on duty")
     async with desk.pool.acquire() as conn:
         assert await conn.fetchval("SELECT on_duty FROM users WHERE id = $1", desk.staff.ana.id)
+
+
+async def test_staff_of_another_org_see_and_decide_nothing_here(desk):
+    from bot.staff.inbox import decide_button
+    from tests.storage.factories import make_org
+
+    outcome = await desk.say("Price for 500 pcs? How long does shipping take?")
+    async with transaction(desk.pool) as conn:
+        other = await make_org(conn)
+        outsider = await users.create(conn, other.id, "spy@other.test", "owner")
+    try:
+        ctx = CommandContext(desk.services, other.id, outsider, "", {"approvals": desk.approvals})
+        assert texts(await inbox(ctx)) == ["Inbox zero: no drafts are waiting. 🎉"]
+        ctx.args = "Lucía"
+        assert texts(await customer(ctx)) == ["No customer matches 'Lucía'."]
+        assert texts(await leads(ctx)) == ["No hot leads in the last 14 days."]
+        ctx.args = f"approve:{outcome.suggestion_id}"
+        assert texts(await decide_button(ctx)) == ["That draft no longer exists."]
+        async with desk.pool.acquire() as conn:
+            status = await conn.fetchval(
+                "SELECT status FROM reply_suggestions WHERE id = $1", outcome.suggestion_id
+            )
+        assert status == "pending"
+    finally:
+        async with desk.pool.acquire() as conn:
+            await conn.execute("DELETE FROM organizations WHERE id = $1", other.id)
