@@ -103,3 +103,32 @@ def test_cli_link_code_prints_a_code_that_links(cli_env):
     assert len(code) == 9 and code[4] == "-" and f"/link {code}" in result.stderr
     missing = trademate(cli_env, "user", "link-code", "nobody@cli.test")
     assert missing.returncode == 1 and "not found" in missing.stderr.lower()
+
+
+async def test_staff_bot_webhook_points_the_dedicated_bot_at_this_server(cli_env):
+    import asyncio
+    import sys
+
+    from tests.fakes.telegram_api import FakeTelegramAPI
+
+    token = "987654321:AAStaffBotTokenForTradeMateTests_0123"
+    async with FakeTelegramAPI({token: "shop_staff_bot"}) as fake:
+        env = {
+            **cli_env,
+            "TRADEMATE__APP__PUBLIC_URL": "https://shop.example",
+            "TRADEMATE__STAFF_BOT__TOKEN": token,
+            "TRADEMATE__STAFF_BOT__WEBHOOK_SECRET": "s3cret-staff",
+            "TRADEMATE__STAFF_BOT__API_BASE": fake.base_url,
+        }
+        # The fake answers on this event loop: run the CLI without blocking it.
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "staff-bot", "webhook", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+        assert proc.returncode == 0, err.decode()
+        assert out.decode().strip() == "https://shop.example/staff/telegram/webhook"
+        [(_, params)] = fake.method_calls("setWebhook")
+        assert params["url"] == "https://shop.example/staff/telegram/webhook"
+        assert params["secret_token"] == "s3cret-staff"
+        assert params["allowed_updates"] == ["message", "callback_query"]
