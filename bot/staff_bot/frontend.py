@@ -198,7 +198,11 @@ class StaffGate:
         customers: list[InboundMessage] = []
         for message in messages:
             user = await self._linked(ref.org_id, message.sender_id)
-            if user is None and not _staff_shaped(message):
+            staff_shaped = _staff_shaped(message)
+            # Staff talking in a group chat the bot is in are part of that conversation, not
+            # talking to the bot: keep their words with it, and don't answer in the group.
+            in_group = message.extra.get("chat_type", "private") != "private"
+            if not staff_shaped and (user is None or in_group):
                 customers.append(message)
             elif await self._first_time(ref, message):
                 bot = tg.bot_of(adapter)
