@@ -4,7 +4,8 @@ every chat once it is decided (here, in another process, or in the web inbox).
 Several worker and web processes may run this at once:
 
 - **push** claims one ``approval_cards`` row per (suggestion, user) before sending, so a
-  card reaches each person once whichever process pushes it;
+  card reaches each person once whichever process pushes it; a claim whose send failed is
+  retried by :meth:`Cards.redeliver` (web processes sweep every 30 s);
 - **refresh** claims the (suggestion, status) pair in Redis, so one decision edits each copy
   once, whether it was triggered by the deciding bot or by the ``suggestion.decided`` event
   that every web process hears.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -34,6 +36,10 @@ log = logging.getLogger(__name__)
 OPEN = frozenset({"pending", "escalated"})
 DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
 REFRESH_CLAIM_SECONDS = 7 * 24 * 3600
+# Cards whose send failed are retried by every web process's listener, this often, once the
+# first attempt (with its own retries) is surely over.
+REDELIVER_EVERY = 30.0
+REDELIVER_GRACE = 120.0
 OUTCOME = {
     "approved": "✅ Approved by {who}: sent to the customer.",
     "edited": "✏️ Edited by {who} and sent:\n{text}",
@@ -194,6 +200,7 @@ class Cards:
                     Reply(text, card_buttons(row, person["role"])),
                 )
             except (tg.StaffBotError, NotFound, StorageError) as err:
+                # The claim stays without a message id: redeliver() tries again later.
                 log.warning(
                     "approval card for suggestion %s not delivered to user %s: %s (org=%s)",
                     suggestion_id,
@@ -201,7 +208,6 @@ class Cards:
                     err,
                     org_id,
                 )
-                await self._release(claimed)
                 continue
             await self._sent(claimed, message_id)
             new_cards.append(claimed)
@@ -257,9 +263,52 @@ class Cards:
                 channel_id,
             )
 
-    async def _release(self, card_id: uuid.UUID) -> None:
+    async def redeliver(self, *, grace_seconds: float = REDELIVER_GRACE, limit: int = 50) -> int:
+        """Send cards whose first send failed (Telegram down, a worker killed mid-push): claim
+        rows still without a message id after ``grace_seconds`` (bumping them, so each process
+        takes different ones) for drafts still waiting, at most a day old. Returns how many
+        were delivered now."""
         async with self.services.pool.acquire() as conn:
-            await conn.execute("DELETE FROM approval_cards WHERE id = $1", card_id)
+            rows = await conn.fetch(
+                """
+                UPDATE approval_cards a SET updated_at = now()
+                FROM users u
+                WHERE u.id = a.user_id AND a.id IN (
+                    SELECT c.id FROM approval_cards c
+                    JOIN reply_suggestions s ON s.id = c.suggestion_id
+                    WHERE c.telegram_message_id IS NULL
+                      AND c.updated_at < now() - make_interval(secs => $1)
+                      AND c.created_at > now() - interval '1 day'
+                      AND s.status IN ('pending', 'escalated')
+                    ORDER BY c.created_at
+                    LIMIT $2
+                    FOR UPDATE OF c SKIP LOCKED
+                )
+                RETURNING a.id, a.org_id, a.suggestion_id, a.chat_id, a.channel_id, u.role
+                """,
+                grace_seconds,
+                limit,
+            )
+        delivered = 0
+        for card in rows:
+            async with self.services.pool.acquire() as conn:
+                row = await conn.fetchrow(CARD_SQL, card["org_id"], card["suggestion_id"])
+            if row is None or row["status"] not in OPEN:
+                continue
+            try:
+                message_id = await tg.send_reply(
+                    await self._bot(card["channel_id"]),
+                    card["chat_id"],
+                    Reply(card_text(row), card_buttons(row, card["role"])),
+                )
+            except (tg.StaffBotError, NotFound, StorageError) as err:
+                log.info("card %s still not delivered: %s (org=%s)", card["id"], err, row["org_id"])
+                continue
+            await self._sent(card["id"], message_id)
+            delivered += 1
+        if delivered:
+            log.info("approval cards redelivered: %d", delivered)
+        return delivered
 
     async def _sent(self, card_id: uuid.UUID, message_id: int) -> None:
         async with self.services.pool.acquire() as conn:
@@ -355,13 +404,23 @@ class Cards:
     async def _listen_once(self, pattern: str, stop: asyncio.Event) -> None:
         pubsub = self.services.redis.pubsub()
         await pubsub.psubscribe(pattern)
+        next_sweep = time.monotonic() + REDELIVER_EVERY
         try:
             while not stop.is_set():
                 item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
                 if item is not None:
                     await self._on_event(item)
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + REDELIVER_EVERY
+                    await self._sweep()
         finally:
             await pubsub.aclose()
+
+    async def _sweep(self) -> None:
+        try:
+            await self.redeliver()
+        except (StorageError, asyncpg.PostgresError, OSError) as err:
+            log.warning("card redelivery sweep failed: %s", err)
 
     async def _on_event(self, item: dict[str, Any]) -> None:
         try:

@@ -721,3 +721,22 @@ async def test_the_real_engine_drafts_from_the_faq_and_the_agent_approves_it(rea
     await post_telegram(loop, tg, callback_update(AGENT_TG, f"ap:approve:{suggestion_id}"))
     await until(lambda: loop.fakes.twilio.sent())
     assert [s["Body"] for s in loop.fakes.twilio.sent()] == [answer]
+
+
+async def test_a_card_telegram_refused_is_delivered_later(loop):
+    tg, wa = await channels(loop)
+    await staff(loop, tg, "agent", AGENT_TG)
+    before = len(loop.fakes.telegram.method_calls("sendMessage"))
+    loop.fakes.telegram.fail_with(502, "Bad Gateway", times=3)  # every retry of the push
+    suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa))
+    await until(lambda: len(loop.fakes.telegram.method_calls("sendMessage")) == before + 3)
+    claim = "SELECT telegram_message_id IS NULL FROM approval_cards WHERE suggestion_id = $1"
+    await loop.wait_for(claim, suggestion_id)  # claimed, not delivered
+
+    cards = Cards(loop.services, loop.runtime.hub)
+    assert await cards.redeliver(grace_seconds=0) == 1
+    card = await card_for(loop, AGENT_TG, suggestion_id)
+    assert await cards.redeliver(grace_seconds=0) == 0  # delivered cards are done
+    await post_telegram(loop, tg, callback_update(AGENT_TG, f"ap:approve:{suggestion_id}"))
+    await until(lambda: loop.fakes.twilio.sent())
+    assert len(await until(lambda: edits_of(loop, AGENT_TG, card["message_id"]))) == 1
