@@ -107,10 +107,19 @@ def card_text(row: Any) -> str:
 
 
 def _source(source: Any) -> str:
+    """One cited source, short: ``faq: How long does shipping take? (0.93)``,
+    ``product: BTL-500 at 2.10 USD``, ``template: price_unknown``."""
     if not isinstance(source, dict):
         return str(source)
+    kind = source.get("kind", "?")
+    if kind == "product":
+        price = (
+            f" at {source['price']} {source.get('currency') or ''}" if source.get("price") else ""
+        )
+        return f"product: {source.get('sku') or source.get('id')}{price}".rstrip()
     label = source.get("title") or source.get("question") or source.get("name") or source.get("id")
-    return f"{source.get('kind', '?')}: {label}" if label else str(source.get("kind", "?"))
+    score = f" ({source['score']:.2f})" if isinstance(source.get("score"), int | float) else ""
+    return f"{kind}: {label}{score}" if label else kind
 
 
 def card_buttons(row: Any, role: str) -> list[list[Button]]:
