@@ -168,30 +168,43 @@ async def test_stats_counts_today_and_leaves_out_sandbox_conversations(desk):
 
 
 # --- /autopilot ---------------------------------------------------------------------------------
-async def test_autopilot_toggles_the_org_setting_that_policy_reads(desk):
+async def test_autopilot_toggles_the_org_settings_that_policy_reads(desk):
     praise = Classification("praise", 0.95, "en", "positive")
+    question = Classification("question", 0.9, "en", "neutral")
 
-    async def policy_action() -> str:
+    async def policy(c: Classification, confidence: float = 0.9) -> str:
         async with desk.pool.acquire() as conn:
             org = await organizations.get(conn, desk.ref.org_id)
-        return decide(praise, "template", 0.9, org.settings).action
+        kind = "faq" if c.category == "question" else "template"  # praise gets a thank-you
+        return decide(c, kind, confidence, org.settings).action
 
-    assert await policy_action() == "queue"  # off by default
-    [reply] = texts(await autopilot(desk.ctx(desk.staff.owner, "on")))
-    assert reply.startswith("Autopilot is on")
-    assert await policy_action() == "auto_send"
-    assert texts(await autopilot(desk.ctx(desk.staff.owner, ""))) == [
-        "Autopilot is on. Send /autopilot on or /autopilot off."
-    ]
-    await autopilot(desk.ctx(desk.staff.owner, "off"))
-    assert await policy_action() == "queue"
+    owner = desk.staff.owner
+    assert await policy(praise) == "queue"  # off by default
+    [reply] = texts(await autopilot(desk.ctx(owner, "on")))
+    assert reply.startswith("Autopilot is on: FAQ answers at least 0.92 confident")
+    assert await policy(praise) == "auto_send"
+    assert await policy(question, 0.9) == "queue"  # below the default 0.92
+    await autopilot(desk.ctx(owner, "confidence 0.85"))
+    assert await policy(question, 0.9) == "auto_send"
+    await autopilot(desk.ctx(owner, "praise off"))
+    assert await policy(praise) == "queue"
+    [state] = texts(await autopilot(desk.ctx(owner, "")))
+    assert "0.85 confident" in state and "praise (off)" in state and "Change it" in state
+    assert "0.5 to 1" in texts(await autopilot(desk.ctx(owner, "confidence 2")))[0]
+    await autopilot(desk.ctx(owner, "off"))
+    assert await policy(question, 0.99) == "queue"
     async with desk.pool.acquire() as conn:
         changes = await conn.fetch(
             "SELECT after FROM audit_logs WHERE org_id = $1 AND action = 'organization.autopilot'"
             " ORDER BY created_at",
             desk.ref.org_id,
         )
-    assert [c["after"]["autopilot"] for c in changes] == [True, False]
+    assert [c["after"] for c in changes] == [
+        {"autopilot": True},
+        {"auto_send_min_confidence": 0.85},
+        {"auto_send_praise": False},
+        {"autopilot": False},
+    ]
     # Only owners and admins may switch it.
     command = registry.COMMANDS["autopilot"]
     assert [command.allowed(r) for r in ("readonly", "agent", "admin", "owner")] == [

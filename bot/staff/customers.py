@@ -1,5 +1,5 @@
 """Merchant commands about customers and the day: ``/customer NAME``, ``/leads``, ``/stats``
-and ``/autopilot on|off``.
+and ``/autopilot on|off`` (with its praise and confidence settings).
 
 Sandbox customers and conversations (``is_test``, from ``trademate try``) never count.
 """
@@ -165,37 +165,60 @@ async def stats(ctx: CommandContext) -> Reply:
 
 @command(
     "autopilot",
-    help="/autopilot on|off — send confident replies without approval",
+    help="/autopilot on|off [praise on|off] [confidence 0.92] — send replies without approval",
     min_role="admin",
 )
 async def autopilot(ctx: CommandContext) -> Reply:
-    choice = ctx.args.strip().lower()
-    if choice not in ("on", "off"):
-        async with ctx.services.pool.acquire() as conn:
-            org = await organizations.get(conn, ctx.org_id)
-        state = "on" if org.settings.get("autopilot") else "off"
-        return Reply(f"Autopilot is {state}. Send /autopilot on or /autopilot off.")
-    enabled = choice == "on"
+    """``on``/``off``; ``praise on|off`` (thank praise by itself); ``confidence X`` (the
+    lowest FAQ-answer confidence sent alone, 0.5-1). The settings agents/policy.py reads."""
+    words = ctx.args.strip().lower().split()
+    changes: dict[str, object] = {}
+    if words in (["on"], ["off"]):
+        changes["autopilot"] = words[0] == "on"
+    elif len(words) == 2 and words[0] == "praise" and words[1] in ("on", "off"):
+        changes["auto_send_praise"] = words[1] == "on"
+    elif len(words) == 2 and words[0] == "confidence":
+        try:
+            threshold = float(words[1])
+        except ValueError:
+            threshold = -1.0
+        if not 0.5 <= threshold <= 1.0:
+            return Reply("The confidence is a number from 0.5 to 1, e.g. /autopilot confidence 0.9")
+        changes["auto_send_min_confidence"] = threshold
     async with transaction(ctx.services.pool) as conn:
-        before = await organizations.get(conn, ctx.org_id)
-        await organizations.update_settings(conn, ctx.org_id, {"autopilot": enabled})
-        await audit.record(
-            conn,
-            ctx.org_id,
-            "organization.autopilot",
-            actor_kind="user",
-            actor_user_id=ctx.user.id,
-            entity_type="organization",
-            entity_id=ctx.org_id,
-            before={"autopilot": bool(before.settings.get("autopilot", False))},
-            after={"autopilot": enabled},
+        before = (await organizations.get(conn, ctx.org_id)).settings
+        if changes:
+            after = (await organizations.update_settings(conn, ctx.org_id, changes)).settings
+            await audit.record(
+                conn,
+                ctx.org_id,
+                "organization.autopilot",
+                actor_kind="user",
+                actor_user_id=ctx.user.id,
+                entity_type="organization",
+                entity_id=ctx.org_id,
+                before={k: before.get(k) for k in changes},
+                after=changes,
+            )
+        else:
+            after = before
+    return Reply(_autopilot_state(after, changed=bool(changes)))
+
+
+def _autopilot_state(settings: dict, *, changed: bool) -> str:
+    threshold = float(settings.get("auto_send_min_confidence", 0.92))
+    praise = "on" if settings.get("auto_send_praise", True) else "off"
+    if settings.get("autopilot", False):
+        text = (
+            f"Autopilot is on: FAQ answers at least {threshold:.2f} confident go out by "
+            f"themselves, and so do thank-yous to praise ({praise}); everything else still "
+            "waits for you. Complaints are always escalated."
         )
-    if enabled:
-        return Reply(
-            "Autopilot is on: thank-yous to praise and confident FAQ answers go out by "
-            "themselves; everything else still waits for you. Complaints are always escalated."
-        )
-    return Reply("Autopilot is off: every reply waits for a person's approval.")
+    else:
+        text = "Autopilot is off: every reply waits for a person's approval."
+    if not changed:
+        text += " Change it: /autopilot on|off, /autopilot praise on|off, /autopilot confidence 0.9"
+    return text
 
 
 def _short(text: str | None, limit: int = 120) -> str:
