@@ -117,7 +117,7 @@ async def _serving(monkeypatch, database_url, redis_url, tmp_path, fakes, extra)
         bound: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         ctx = RoleContext(services, runtime, "127.0.0.1", port, stop, bound, pipeline)
         roles = asyncio.create_task(run_roles(ctx, ["web", "worker"]))
-        await asyncio.wait_for(bound, 10)
+        await asyncio.wait_for(bound, 30)  # the first start imports every SDK
         try:
             yield Stack(services, runtime, f"http://127.0.0.1:{port}", fakes, http, org.id)
         finally:
