@@ -23,7 +23,13 @@ ORG_A = uuid.UUID("00000000-0000-4000-8000-0000000000a1")
 ORG_B = uuid.UUID("00000000-0000-4000-8000-0000000000b2")
 DELIVERY, REFUND, PAYMENT, HOURS, WHOLESALE, ANTARCTICA = (uuid.uuid4() for _ in range(6))
 CHUNK, DOCUMENT, CORPUS = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-MODES = [("dense", "rrf"), ("lexical", "rrf"), ("hybrid", "rrf"), ("hybrid", "qdrant")]
+MODES = [
+    ("dense", "rrf"),
+    ("lexical", "rrf"),
+    ("hybrid", "rrf"),
+    ("hybrid", "qdrant"),
+    ("hybrid", "linear"),
+]
 
 SHOP_A = [
     faq_draft(
@@ -228,3 +234,23 @@ async def test_queries_are_embedded_off_the_event_loop_and_limits_hold() -> None
         assert all(r[0].id == REFUND for r in results)
     finally:
         await store.aclose()
+
+
+async def test_linear_fusion_lets_shared_words_break_a_near_tie_but_not_outvote_the_cosine():
+    from agents.retrieval.retriever import _Candidate
+    from storage.vectors import CollectionKind, VectorHit
+
+    def candidate(name: str, score: float) -> _Candidate:
+        point = uuid.uuid5(uuid.NAMESPACE_URL, name)
+        payload = {"source_kind": "faq", "question": name, "answer": name}
+        return _Candidate(CollectionKind.KNOWLEDGE, VectorHit(point, score, payload))
+
+    fuse = Retriever.__new__(Retriever)
+    fuse.linear_weight = 0.02
+    dense = [candidate("close", 0.900), candidate("near tie", 0.895), candidate("far", 0.70)]
+    lexical = [candidate("far", 9.0), candidate("near tie", 8.0)]
+    hits = fuse._linear(dense, lexical, 3)
+    assert [h.title for h in hits] == ["near tie", "close", "far"]
+    assert hits[0].dense_score == 0.895 and hits[0].lexical_score == 8.0
+    assert hits[0].score == pytest.approx(0.895 + 0.02 * 8 / 9)
+    assert hits[1].lexical_score is None and hits[1].score == 0.9  # no shared word, no bonus
