@@ -167,6 +167,8 @@ class WeChatAdapter(ChannelAdapter):
     # --- outbound --------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendReceipt:
         message = self.degrade(message)
+        # Media without an uploaded id goes as a link in the text: the customer-service API
+        # has no file message at all, so a quote's PDF is its signed link here.
         reply: dict = {}
         for body in outbound_bodies(message, {"image": "image", "audio": "voice"}):
             payload = {"touser": message.recipient_id, **body}

@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -79,15 +79,56 @@ class WeChatAPI:
 
     async def post(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         """POST ``payload`` with the current access token; returns the errcode-0 reply."""
+        return await self._with_token(path, {}, payload=payload)
+
+    async def upload_media(
+        self, media_type: str, file_name: str, content: bytes, mime_type: str | None = None
+    ) -> str:
+        """Upload a temporary media file (``/cgi-bin/media/upload``, same path on both APIs;
+        kept 3 days by the platform) and return its ``media_id``."""
+        reply = await self._with_token(
+            "/cgi-bin/media/upload",
+            {"type": media_type},
+            upload=(file_name, content, mime_type or "application/octet-stream"),
+        )
+        media_id = reply.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise PermanentError("/cgi-bin/media/upload answered without a media_id")
+        return media_id
+
+    async def download(self, url: str, *, max_bytes: int = 20 * 1024 * 1024) -> bytes:
+        """The bytes behind a media URL (our own signed link, usually) for re-upload."""
+        try:
+            async with self._http().get(url) as resp:
+                if resp.status >= 400:
+                    error = TransientError if resp.status >= 500 else PermanentError
+                    raise error(f"media download: HTTP {resp.status}", code="media_download")
+                content = await resp.content.read(max_bytes + 1)
+        except (TimeoutError, aiohttp.ClientError) as err:
+            raise TransientError(f"media download: {err!r}", code="media_download") from err
+        if len(content) > max_bytes:
+            raise PermanentError(f"media larger than {max_bytes} bytes", code="media_too_large")
+        return content
+
+    async def _with_token(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        *,
+        payload: Mapping[str, Any] | None = None,
+        upload: tuple[str, bytes, str] | None = None,
+    ) -> dict[str, Any]:
         token = await self.token()
-        reply = await self._call("POST", path, {"access_token": token}, payload)
+        reply = await self._call("POST", path, {**params, "access_token": token}, payload, upload)
         if _errcode(reply) in self.codes.token_invalid:
             # Expired early, or another process fetched a newer one: refresh and retry once.
             log.info(
                 "access token rejected (errcode %s), refreshing %s", _errcode(reply), self.context
             )
             token = await self.token(stale=token)
-            reply = await self._call("POST", path, {"access_token": token}, payload)
+            reply = await self._call(
+                "POST", path, {**params, "access_token": token}, payload, upload
+            )
             if _errcode(reply) in self.codes.token_invalid:
                 raise self.error(reply, during=path, token_refreshed=True)
         if _errcode(reply) != 0:
@@ -152,11 +193,16 @@ class WeChatAPI:
         path: str,
         params: Mapping[str, str],
         payload: Mapping[str, Any] | None,
+        upload: tuple[str, bytes, str] | None = None,
     ) -> dict[str, Any]:
         """One HTTP exchange; transport failures and non-JSON answers are classified here."""
         # Some WeChat clients show \uXXXX escapes literally: send real UTF-8 (wechatpy does too).
-        data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+        data: Any = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Content-Type": "application/json; charset=utf-8"} if data else None
+        if upload is not None:  # multipart, the file in the field WeChat names "media"
+            file_name, content, mime_type = upload
+            data = aiohttp.FormData()
+            data.add_field("media", content, filename=file_name, content_type=mime_type)
         try:
             async with self._http().request(
                 method, self.base + path, params=params, data=data, headers=headers
@@ -220,6 +266,23 @@ def _seconds(header: str | None) -> float:
         return max(float(header or 1), 0.0)
     except ValueError:
         return 1.0
+
+
+async def upload_linked_media(
+    api: WeChatAPI, message: OutboundMessage, uploadable: Mapping[str, str]
+) -> OutboundMessage:
+    """Upload media that only has a URL (``uploadable``: our kind → the platform's upload
+    type) so it arrives as a file, not a link. Other kinds stay links in the text."""
+    items = []
+    for item in message.media:
+        media_type = uploadable.get(item.kind)
+        if media_type and item.url and not item.platform_media_id:
+            content = await api.download(item.url)
+            name = item.file_name or item.url.rsplit("/", 1)[-1].split("?", 1)[0] or "file"
+            media_id = await api.upload_media(media_type, name, content, item.mime_type)
+            item = replace(item, platform_media_id=media_id)
+        items.append(item)
+    return replace(message, media=tuple(items))
 
 
 def outbound_bodies(

@@ -25,7 +25,7 @@ from .models import (
     WebhookResult,
 )
 from .registry import register
-from .wechat_api import ErrorCodes, WeChatAPI, outbound_bodies
+from .wechat_api import ErrorCodes, WeChatAPI, outbound_bodies, upload_linked_media
 from .wechat_common import crypto_errors, normalize, open_envelope, parse_with, require
 from .wechat_common import validate_aes_key as _validate_aes_key
 
@@ -121,6 +121,8 @@ class WeComAdapter(ChannelAdapter):
     async def send(self, message: OutboundMessage) -> SendReceipt:
         message = self.degrade(message)
         media_types = {"image": "image", "audio": "voice", "video": "video", "document": "file"}
+        # A document by link (a quote's signed PDF URL) arrives as a real file.
+        message = await upload_linked_media(self.api, message, media_types)
         reply: dict[str, Any] = {}
         for body in outbound_bodies(message, media_types, max_text_bytes=TEXT_LIMIT_BYTES):
             payload = {"touser": message.recipient_id, "agentid": self.config.agent_id, **body}

@@ -475,3 +475,30 @@ async def test_media_by_id(fake, online) -> None:
         ("file", {"media_id": "F1"}),
         ("voice", {"media_id": "V1"}),
     ]
+
+
+async def test_a_document_by_link_is_uploaded_and_sent_as_a_file(fake, online) -> None:
+    """A quote's PDF arrives as a WeCom file, not a link: fetched, uploaded, then sent."""
+    fake.files["Q-2026-0001.pdf"] = b"%PDF-1.4 quote"
+    pdf = Media(
+        kind="document",
+        url=f"{fake.base_url}/files/Q-2026-0001.pdf",
+        mime_type="application/pdf",
+        file_name="Q-2026-0001.pdf",
+    )
+    await online.send(OutboundMessage("zhangsan", text="您的报价单", media=(pdf,)))
+    (upload,) = fake.uploads
+    assert upload["type"] == "file" and upload["filename"] == "Q-2026-0001.pdf"
+    assert upload["content"] == b"%PDF-1.4 quote"
+    assert [(b["msgtype"], b.get("file")) for b in fake.sent] == [
+        ("text", None),
+        ("file", {"media_id": upload["media_id"]}),
+    ]
+    assert fake.sent[0]["text"]["content"] == "您的报价单"  # no link: the file itself went
+
+
+async def test_a_missing_linked_file_is_a_permanent_error(fake, online) -> None:
+    missing = Media(kind="document", url=f"{fake.base_url}/files/gone.pdf")
+    with pytest.raises(PermanentError):
+        await online.send(OutboundMessage("zhangsan", media=(missing,)))
+    assert fake.uploads == [] and fake.sent == []

@@ -16,6 +16,8 @@ import base64
 import itertools
 import secrets
 import time
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from aiohttp import web
@@ -41,6 +43,8 @@ class _TokenIssuingAPI(FakeAPI):
     def __init__(self) -> None:
         self.valid_tokens: set[str] = set()
         self.sent: list[dict[str, Any]] = []  # JSON bodies of accepted sends
+        self.uploads: list[dict[str, Any]] = []  # media uploads: type, media_id, filename, ...
+        self.files: dict[str, bytes] = {}  # served at /files/{name}
         self.delay = 0.0  # seconds to stall each send (timeout tests)
         self._serial = itertools.count(1)
         super().__init__()
@@ -57,6 +61,44 @@ class _TokenIssuingAPI(FakeAPI):
         token = f"TOKEN-{next(self._serial)}-{secrets.token_hex(4)}"
         self.valid_tokens.add(token)
         return web.json_response({"access_token": token, "expires_in": 7200})
+
+    def add_media_routes(self, app: web.Application) -> None:
+        """``/cgi-bin/media/upload`` (same path on both APIs) and ``/files/{name}``, where a
+        test can host a file (``self.files``) for an adapter to fetch by URL."""
+        app.router.add_post("/cgi-bin/media/upload", self._upload)
+        app.router.add_get("/files/{name}", self._file)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        if request.query.get("access_token") not in self.valid_tokens:
+            return web.json_response(self.expired_reply)
+        media_type = request.query.get("type")
+        if media_type not in {"image", "voice", "video", "file", "thumb"}:
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        # The recorder has read the body already: parse the multipart from those bytes.
+        head = f"Content-Type: {request.headers.get('Content-Type', '')}\r\n\r\n".encode()
+        message = BytesParser(policy=HTTP).parsebytes(head + await request.read())
+        parts = [
+            p
+            for p in (message.iter_parts() if message.is_multipart() else [])
+            if p.get_param("name", header="content-disposition") == "media" and p.get_filename()
+        ]
+        if not parts:
+            return web.json_response({"errcode": 41005, "errmsg": "media data missing"})
+        media_id = f"MEDIA{next(self._serial)}{secrets.token_hex(6)}"
+        self.uploads.append(
+            {"type": media_type, "media_id": media_id, "filename": parts[0].get_filename(),
+             "content": parts[0].get_payload(decode=True),
+             "content_type": parts[0].get_content_type()}
+        )  # fmt: skip
+        return web.json_response(
+            {"type": media_type, "media_id": media_id, "created_at": int(time.time())}
+        )
+
+    async def _file(self, request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[name], content_type="application/pdf")
 
     async def _accept_send(self, request: web.Request, **extra: Any) -> web.Response:
         if self.delay:
@@ -84,6 +126,7 @@ class FakeWeChatAPI(_TokenIssuingAPI):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._accept_send)
+        self.add_media_routes(app)
 
     async def _token(self, request: web.Request) -> web.Response:
         q = request.query
@@ -115,6 +158,7 @@ class FakeWeComAPI(_TokenIssuingAPI):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/cgi-bin/gettoken", self._token)
         app.router.add_post("/cgi-bin/message/send", self._send)
+        self.add_media_routes(app)
 
     async def _token(self, request: web.Request) -> web.Response:
         if request.query.get("corpid") != self.corp_id:
