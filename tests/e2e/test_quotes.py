@@ -123,6 +123,21 @@ async def test_wechat_gets_the_text_with_a_link_to_the_pdf(stack):
     assert status == 200 and content_type == "application/pdf" and pdf == created.pdf
 
 
+async def test_wecom_gets_the_pdf_itself_as_a_file(stack):
+    from tests.e2e.test_webhooks import WECOM
+
+    ref = await stack.add_channel("wecom", WECOM)
+    created, approvals, user = await _setup(stack, ref, "zhangsan", "zh")
+    result = await approvals.decide(stack.org_id, created.suggestion_id, user, "approve")
+    await _sent(stack, result.outbound_message_id)
+
+    [upload] = stack.fakes.wecom.uploads
+    assert upload["type"] == "file" and upload["content"] == created.pdf
+    assert upload["filename"] == f"{created.quote.number}.pdf"
+    kinds = [(b["msgtype"], b.get("file")) for b in stack.fakes.wecom.sent]
+    assert kinds == [("text", None), ("file", {"media_id": upload["media_id"]})]
+
+
 async def test_a_quote_is_not_approved_into_a_closed_whatsapp_window(stack):
     ref = await stack.add_channel("whatsapp", TWILIO)
     created, approvals, user = await _setup(stack, ref, "whatsapp:+34600000002", "es")
