@@ -43,14 +43,15 @@ def random_points(rng: random.Random, n: int) -> list[VectorPoint]:
     return points
 
 
-@pytest.fixture
-async def pair() -> AsyncIterator[tuple[VectorStore, VectorStore]]:
+@pytest.fixture(params=[True, False], ids=["tenant-idf", "collection-idf"])
+async def pair(request) -> AsyncIterator[tuple[VectorStore, VectorStore]]:
     """(indexed, plain) stores holding the same points of two orgs."""
     stores = [
         VectorStore(
             make_qdrant_client(url=None, api_key=None, path=None),
             dense_size=DIM,
             local_index=flag,
+            tenant_idf=request.param,
         )
         for flag in (True, False)
     ]
