@@ -89,7 +89,9 @@ def card_text(row: Any) -> str:
         facts.append(f"🔥 hot lead ({c.get('lead_score', 0)})")
     if row["priority"] in ("high", "urgent"):
         facts.append(f"priority {row['priority']}")
-    lines.append("Classification: " + " · ".join(facts))
+    if c:  # replies carry the message's classification; quotes and follow-ups do not
+        lines.append("Classification: " + " · ".join(facts))
+    lines += _kind_lines(row["kind"], meta)
     if meta.get("sandbox"):
         lines.append("(sandbox conversation)")
     if row["message"]:  # replies answer a message; follow-ups and quotes start one
@@ -104,6 +106,26 @@ def card_text(row: Any) -> str:
         by = f" by {row['reviewer']}" if row["reviewer"] else ""
         lines += ["", outcome.format(who=who, by=by, text=row["edited_text"] or "")]
     return "\n".join(lines)
+
+
+def _kind_lines(kind: str, meta: dict[str, Any]) -> list[str]:
+    """What a quote or follow-up card must say besides the draft: the quote's number, total
+    and warnings (unpriced lines, MOQ), or why the follow-up was planned and how it goes out."""
+    if kind == "quote":
+        lines = [f"Quote {meta.get('number', '?')}: {meta.get('total', '?')} "
+                 f"{meta.get('currency', '')}".rstrip()]  # fmt: skip
+        lines += [f"⚠️ {w}" for w in (meta.get("warnings") or [])[:5]]
+        return lines
+    if kind == "followup":
+        lines = [f"Follow-up: {meta.get('reason') or 'planned'}"]
+        if meta.get("note"):
+            lines.append(f"Note: {meta['note']}")
+        if meta.get("template_missing"):
+            lines.append(f"⚠️ {meta['template_missing']}")
+        elif meta.get("send_as") == "template":
+            lines.append("Goes out as an approved template (the 24-hour window is closed).")
+        return lines
+    return []
 
 
 def _source(source: Any) -> str:
