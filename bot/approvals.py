@@ -83,11 +83,18 @@ async def send_text(
 
 
 SENDERS: dict[str, Sender] = {"reply": send_text, "followup": send_text}
+# (conn, suggestion) -> None: what rejecting a draft of a kind means for its own rows (a
+# rejected quote card puts the quote back to draft).
+RejectHook = Callable[[Connection, Suggestion], Awaitable[None]]
+ON_REJECT: dict[str, RejectHook] = {}
 
 
-def register_sender(kind: str, sender: Sender) -> None:
-    """How an approved suggestion of ``kind`` reaches the customer (e.g. ``quote``: a PDF)."""
+def register_sender(kind: str, sender: Sender, *, on_reject: RejectHook | None = None) -> None:
+    """How an approved suggestion of ``kind`` reaches the customer (e.g. ``quote``: a PDF),
+    and optionally what a rejection does to the kind's own rows."""
     SENDERS[kind] = sender
+    if on_reject is not None:
+        ON_REJECT[kind] = on_reject
 
 
 class Approvals:
@@ -158,6 +165,8 @@ class Approvals:
                 await _learn(conn, suggestion, user, reply, edited=action == "edit")
             elif action == "escalate":
                 await _escalate(conn, suggestion, user)
+            elif suggestion.kind in ON_REJECT:
+                await ON_REJECT[suggestion.kind](conn, suggestion)
             await audit.record(
                 conn,
                 org_id,

@@ -184,4 +184,16 @@ async def send_quote(
     return outbound.id
 
 
-register_sender("quote", send_quote)
+async def quote_card_rejected(conn: Connection, suggestion: Suggestion) -> None:
+    """Staff rejected the quote's card: it was never sent, so it goes back to draft."""
+    await conn.execute(
+        """
+        UPDATE quotations SET status = 'draft'
+        WHERE org_id = $1 AND suggestion_id = $2 AND status = 'pending_approval'
+        """,
+        suggestion.org_id,
+        suggestion.id,
+    )
+
+
+register_sender("quote", send_quote, on_reject=quote_card_rejected)

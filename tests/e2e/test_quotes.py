@@ -138,6 +138,16 @@ async def test_wecom_gets_the_pdf_itself_as_a_file(stack):
     assert kinds == [("text", None), ("file", {"media_id": upload["media_id"]})]
 
 
+async def test_a_rejected_quote_card_puts_the_quote_back_to_draft(stack):
+    ref = await stack.add_channel("telegram", {"bot_token": DEFAULT_TOKEN})
+    created, approvals, user = await _setup(stack, ref, "777002", "en")
+    result = await approvals.decide(stack.org_id, created.suggestion_id, user, "reject")
+    assert result.applied and result.outbound_message_id is None
+    [row] = await stack.fetch("SELECT status FROM quotations WHERE id = $1", created.quote.id)
+    assert row["status"] == "draft"
+    assert stack.fakes.telegram.method_calls("sendDocument") == []
+
+
 async def test_a_quote_is_not_approved_into_a_closed_whatsapp_window(stack):
     ref = await stack.add_channel("whatsapp", TWILIO)
     created, approvals, user = await _setup(stack, ref, "whatsapp:+34600000002", "es")
