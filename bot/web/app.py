@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 
 from ..approvals import Approvals
-from . import events, views_auth, views_inbox, views_people
+from . import events, views_auth, views_content, views_inbox, views_people
 from .auth import LoginThrottle
 from .middleware import error_pages, require_login, security_headers
 from .sessions import SessionStore
@@ -71,6 +71,8 @@ def add_inbox_routes(app: web.Application, services: Services, approvals: Approv
     r.add_get("/customers/{id}", views_people.customer, name="customer")
     r.add_post("/customers/{id}/memories/{memory_id}", views_people.edit_memory, name="memory")
     r.add_get("/search", views_people.search, name="search")
+    r.add_get("/content", views_content.pieces, name="content")
+    r.add_post("/content/{id}/decide", views_content.decide, name="content_decide")
     r.add_static("/static", HERE / "static", name="static")
     app.router.add_get(PREFIX, _to_inbox)
     app.add_subapp(PREFIX, inbox)
