@@ -31,6 +31,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 
+import numpy as np
+
 from agents.retrieval.base import Embedder
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ class QueryEncoder:
         parallel: int = 2,
     ) -> None:
         self.embedder = embedder
-        self._cache: OrderedDict[tuple[bool, str], list[float]] = OrderedDict()
+        # arrays: 3 kB a 384-dim vector, where a list of Python floats takes ~12 kB
+        self._cache: OrderedDict[tuple[bool, str], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._max_batch = max_batch
         self._pending: dict[tuple[bool, str], asyncio.Future[list[float]]] = {}
@@ -59,7 +62,7 @@ class QueryEncoder:
         self.embedded = 0  # texts embedded by them
 
     async def dense(self, text: str) -> list[float]:
-        """The query vector of ``text`` (do not mutate it: it is shared with the cache)."""
+        """The query vector of ``text``."""
         return await self._vector((True, text))
 
     async def passages(self, texts: Sequence[str]) -> list[list[float]]:
@@ -70,7 +73,7 @@ class QueryEncoder:
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
-            return cached
+            return cached.tolist()
         future = self._pending.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -116,6 +119,6 @@ class QueryEncoder:
         return many(texts)
 
     def _remember(self, key: tuple[bool, str], vector: list[float]) -> None:
-        self._cache[key] = vector
+        self._cache[key] = np.asarray(vector, dtype=np.float64)  # exact for Python floats
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
