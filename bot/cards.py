@@ -4,8 +4,9 @@ every chat once it is decided (here, in another process, or in the web inbox).
 Several worker and web processes may run this at once:
 
 - **push** claims one ``approval_cards`` row per (suggestion, user) before sending, so a
-  card reaches each person once whichever process pushes it; a claim whose send failed is
-  retried by :meth:`Cards.redeliver` (web processes sweep every 30 s);
+  card reaches each person once whichever process pushes it; a claim whose send failed, and
+  a draft whose worker died before pushing, are picked up by :meth:`Cards.redeliver` (web
+  processes sweep every 30 s);
 - **refresh** claims the (suggestion, status) pair in Redis, so one decision edits each copy
   once, whether it was triggered by the deciding bot or by the ``suggestion.decided`` event
   that every web process hears.
@@ -337,9 +338,35 @@ class Cards:
                 continue
             await self._sent(card["id"], message_id)
             delivered += 1
+        delivered += await self._push_orphans(grace_seconds, limit)
         if delivered:
             log.info("approval cards redelivered: %d", delivered)
         return delivered
+
+    async def _push_orphans(self, grace_seconds: float, limit: int) -> int:
+        """Push drafts that have no card at all although someone could get one: the worker
+        that made the draft died before its push, and a re-run of the pipeline finds the
+        draft already there and announces nothing."""
+        async with self.services.pool.acquire() as conn:
+            orphans = await conn.fetch(
+                """
+                SELECT s.org_id, s.id FROM reply_suggestions s
+                WHERE s.status IN ('pending', 'escalated')
+                  AND s.created_at < now() - make_interval(secs => $1)
+                  AND s.created_at > now() - interval '1 day'
+                  AND coalesce(s.metadata->>'sandbox', 'false') <> 'true'
+                  AND NOT EXISTS (SELECT 1 FROM approval_cards c WHERE c.suggestion_id = s.id)
+                  AND EXISTS (SELECT 1 FROM users u
+                              WHERE u.org_id = s.org_id AND u.is_active
+                                AND u.telegram_user_id IS NOT NULL AND u.on_duty)
+                ORDER BY s.created_at
+                LIMIT $2
+                """,
+                grace_seconds,
+                limit,
+            )
+        # push() claims per person, so two processes sweeping the same orphan send it once.
+        return sum([await self.push(row["org_id"], row["id"]) for row in orphans])
 
     async def _sent(self, card_id: uuid.UUID, message_id: int) -> None:
         async with self.services.pool.acquire() as conn:

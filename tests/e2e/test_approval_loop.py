@@ -741,3 +741,27 @@ async def test_a_card_telegram_refused_is_delivered_later(loop):
     await post_telegram(loop, tg, callback_update(AGENT_TG, f"ap:approve:{suggestion_id}"))
     await until(lambda: loop.fakes.twilio.sent())
     assert len(await until(lambda: edits_of(loop, AGENT_TG, card["message_id"]))) == 1
+
+
+async def test_a_draft_whose_push_never_happened_gets_its_cards_from_the_sweep(loop):
+    """The worker made the draft and died before pushing (here: nobody was linked yet, so
+    nothing was claimed); the next sweep finds the card-less draft and pushes it, once."""
+    tg, wa = await channels(loop)
+    suggestion_id = await suggestion_for(loop, await whatsapp_question(loop, wa))
+    assert (
+        await loop.fetch("SELECT 1 FROM approval_cards WHERE suggestion_id = $1", suggestion_id)
+        == []
+    )
+    await staff(loop, tg, "agent", AGENT_TG)
+
+    cards = Cards(loop.services, loop.runtime.hub)
+    # This sweep (or, rarely, the web process's own 30 s sweep just before it) pushes it.
+    await cards.redeliver(grace_seconds=0)
+    card = await card_for(loop, AGENT_TG, suggestion_id)
+    assert QUESTION in card["text"]
+    assert await cards.redeliver(grace_seconds=0) == 0  # it has its card now
+    claimed = "SELECT count(*) FROM approval_cards WHERE suggestion_id = $1"
+    assert (await loop.fetch(claimed, suggestion_id))[0]["count"] == 1
+    await post_telegram(loop, tg, callback_update(AGENT_TG, f"ap:approve:{suggestion_id}"))
+    await until(lambda: loop.fakes.twilio.sent())
+    assert len(loop.fakes.twilio.sent()) == 1
