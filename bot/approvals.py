@@ -42,7 +42,7 @@ ACTIONS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escal
 DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
 # A suggestion can still be decided in these states; an escalated one waits for a decision
 # too, but escalating it again changes nothing.
-OPEN_STATES = {"pending", "escalated"}
+OPEN_STATES = frozenset({"pending", "escalated"})
 
 
 class ApprovalError(Exception):

@@ -28,14 +28,14 @@ from redis.exceptions import RedisError
 from channels.hub import ChannelHub
 from storage.errors import NotFound, StorageError
 
+from .approvals import DECIDING_ROLES, notify_owners
+from .approvals import OPEN_STATES as OPEN
 from .services import Services
 from .staff.commands import Button, Reply
 from .staff_bot import telegram as tg
 
 log = logging.getLogger(__name__)
 
-OPEN = frozenset({"pending", "escalated"})
-DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
 REFRESH_CLAIM_SECONDS = 7 * 24 * 3600
 # Cards whose send failed are retried by every web process's listener, this often, once the
 # first attempt (with its own retries) is surely over.
@@ -258,8 +258,6 @@ class Cards:
             await self.push(org_id, suggestion_id)
 
     async def _notify_owners(self, row: Any) -> None:
-        from .approvals import notify_owners
-
         async with self.services.pool.acquire() as conn:
             already = await conn.fetchval(
                 "SELECT count(*) FROM notifications WHERE org_id = $1 AND entity_id = $2"
