@@ -26,10 +26,11 @@ from channels.window import window_open
 from storage.db import Connection
 from storage.errors import NotFound
 from storage.models import User
-from storage.repositories import conversations, messages, quotations
+from storage.repositories import conversations, quotations
 from storage.repositories.suggestions import Suggestion
 
 from .approvals import InvalidDecision, register_sender
+from .outbox import queue_reply
 from .services import Services, resolve_encryption_key
 from .settings import Settings
 
@@ -153,13 +154,13 @@ async def send_quote(
         file_name,
         ttl_hours=services.settings.quotes.link_ttl_hours,
     )
-    outbound = await messages.insert_outbound(
+    outbound_id = await queue_reply(
         conn,
-        org_id=quote.org_id,
-        conversation_id=conversation.id,
-        channel_id=conversation.channel_id,
-        customer_id=conversation.customer_id,
-        content=text,
+        suggestion.org_id,
+        suggestion.id,
+        conversation.id,
+        text,
+        reviewer_id=user.id,
         content_type="document",
         media=[
             {
@@ -169,19 +170,10 @@ async def send_quote(
                 "file_name": file_name,
             }
         ],
-        sender_type="agent",
-        sender_user_id=user.id,
-        ai_generated=True,
-        metadata={"suggestion_id": str(suggestion.id), "quotation_id": str(quote.id)},
-    )
-    await conn.execute(
-        "UPDATE reply_suggestions SET sent_message_id = $3 WHERE org_id = $1 AND id = $2",
-        suggestion.org_id,
-        suggestion.id,
-        outbound.id,
+        metadata={"quotation_id": str(quote.id)},
     )
     await quotations.mark_sent(conn, quote.org_id, quote.id, user.id)
-    return outbound.id
+    return outbound_id
 
 
 async def quote_card_rejected(conn: Connection, suggestion: Suggestion) -> None:
