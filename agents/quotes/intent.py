@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import asyncpg
+
 from storage.errors import StorageError
 from storage.models import Message
 from storage.repositories import products
@@ -54,6 +56,8 @@ async def quote_from_message(
             source_message_id=message.id,
             language=message.language,
         )
+    except asyncpg.UniqueViolationError:
+        return None  # another worker drafted this message's quote at the same moment
     except (QuoteError, StorageError) as err:  # the reply draft still goes ahead
         log.warning("org=%s message=%s: no quote drafted: %s", message.org_id, message.id, err)
         return None

@@ -52,3 +52,23 @@ async def test_questions_and_sandbox_conversations_get_no_quote(pool, shop, serv
             await conn.fetchval("SELECT count(*) FROM quotations WHERE org_id = $1", shop.org_id)
             == 0
         )
+
+
+async def test_two_workers_on_one_message_draft_one_quote(pool, shop, service):
+    """Regression: the check-then-create raced; the unique key now decides."""
+    import asyncio
+
+    message = await _inbound(pool, shop, "Please quote 600 x SKU-1 FOB Ningbo")
+    results = await asyncio.gather(
+        *(quote_from_message(service, message, is_test=False) for _ in range(3))
+    )
+    assert sum(r is not None for r in results) == 1
+    async with pool.acquire() as conn:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM quotations WHERE source_message_id = $1", message.id
+        )
+        cards = await conn.fetchval(
+            "SELECT count(*) FROM reply_suggestions WHERE kind = 'quote' AND conversation_id = $1",
+            shop.conversation_id,
+        )
+    assert count == 1 and cards == 1
