@@ -200,9 +200,9 @@ async def import_catalog(
         except ValueError as err:
             report.errors.append(f"line {row.get('_line')}: {err}")
     async with transaction(pool) as conn:
+        # Case-sensitive, like the (org_id, sku) key the upsert conflicts on.
         known = {
-            r["sku"].lower()
-            for r in await conn.fetch("SELECT sku FROM products WHERE org_id = $1", org_id)
+            r["sku"] for r in await conn.fetch("SELECT sku FROM products WHERE org_id = $1", org_id)
         }
         for item in parsed:
             await products.upsert(
@@ -219,9 +219,9 @@ async def import_catalog(
                 specs=item.specs,
                 keywords=item.keywords,
             )
-            if item.sku.lower() in known:
+            if item.sku in known:
                 report.updated += 1
             else:
                 report.created += 1
-                known.add(item.sku.lower())
+                known.add(item.sku)
     return report

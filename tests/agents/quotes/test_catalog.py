@@ -78,3 +78,15 @@ async def test_a_file_without_sku_column_is_refused(pool, shop, tmp_path):
 )  # fmt: skip
 def test_prices_are_read_as_decimals(raw, price):
     assert parse_price(raw) == (None if price is None else Decimal(price))
+
+
+async def test_skus_differing_in_case_are_different_products(pool, shop, tmp_path):
+    """Regression: the report compared SKUs case-blind while the catalog key is exact, so a
+    new ``lid-1`` beside ``LID-1`` was counted as an update."""
+    path = tmp_path / "catalog.csv"
+    path.write_text("SKU,name,price\nLID-1,Bamboo lid,0.35\n", encoding="utf-8")
+    await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    path.write_text("SKU,name,price\nlid-1,Cork lid,0.30\n", encoding="utf-8")
+    report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    assert (report.created, report.updated) == (1, 0)
+    assert {"LID-1", "lid-1"} <= set(await _catalog(pool, shop.org_id))
