@@ -82,11 +82,20 @@ class QueryEncoder:
             if len(self._runners) < self._parallel:
                 runner = asyncio.create_task(self._run())
                 self._runners.add(runner)
+                # Also for a runner cancelled before its first step (its finally never runs).
                 runner.add_done_callback(self._runners.discard)
         # shield: one caller giving up must not cancel the vector others are waiting for
         return await asyncio.shield(future)
 
     async def _run(self) -> None:
+        try:
+            await self._drain()
+        finally:
+            # In the same step that saw the queue empty: a done-callback would leave this
+            # runner counted for one more loop step, and a text queued then would wait forever.
+            self._runners.discard(asyncio.current_task())  # type: ignore[arg-type]
+
+    async def _drain(self) -> None:
         while self._queue:
             kind = self._queue[0][0]  # one kind per model call: queries, or passages
             batch = [key for key in self._queue if key[0] == kind][: self._max_batch]

@@ -90,3 +90,24 @@ async def test_passages_use_embed_documents_and_are_cached_apart_from_queries() 
     assert first[0] == again[0] == [1.0] + [0.0] * 15
     assert query == embedder.embed_query("Needs 500 pcs") != first[0]
     assert encoder.calls == 2  # both passages in one call, then the query
+
+
+async def test_a_text_asked_for_as_the_last_runner_finishes_is_still_embedded():
+    """Regression: a runner left ``_runners`` only in its done-callback, one loop step after
+    it saw the queue empty; a text queued in between started no runner and waited forever."""
+    encoder = QueryEncoder(RecordingEmbedder(), parallel=1)
+    asked: list = []
+
+    def ask_in_the_gap(_: asyncio.Future) -> None:
+        # Runs after the runner set the first vector and finished, before its done-callbacks.
+        coro = encoder.dense("second")
+        coro.send(None)  # up to its wait: queues the text and starts a runner if none runs
+        asked.append((coro, encoder._pending[(True, "second")]))
+
+    first = asyncio.ensure_future(encoder.dense("first"))
+    await asyncio.sleep(0)
+    encoder._pending[(True, "first")].add_done_callback(ask_in_the_gap)
+    await first
+    [(coro, second)] = asked
+    assert await asyncio.wait_for(asyncio.shield(second), 5) is not None
+    coro.close()
