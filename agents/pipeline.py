@@ -13,7 +13,6 @@ the composition root wires to the channels.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
@@ -25,8 +24,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import asyncpg
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
+from storage import events
 from storage.models import Message
 from storage.redis_client import Keys
 from storage.repositories import (
@@ -345,10 +344,7 @@ class Pipeline:
             "conversation_id": str(conversation_id),
             "action": decision.action,
         }
-        try:
-            await self.redis.publish(self.keys.org(org_id, "events"), json.dumps(event))
-        except (RedisError, OSError) as err:  # the inbox also polls; an event is a nudge
-            log.warning("could not announce suggestion %s: %s", suggestion_id, err)
+        await events.publish(self.redis, self.keys, org_id, event)
 
 
 def _summary(c: Classification) -> dict[str, Any]:

@@ -12,15 +12,13 @@ goes on the org's Redis channel, so every open inbox and card updates.
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from redis.exceptions import RedisError
-
+from storage import events
 from storage.db import Connection, transaction
 from storage.errors import NotFound
 from storage.repositories import audit
@@ -196,12 +194,7 @@ class Approvals:
             "by": str(user.id),
             "by_name": user.display_name or user.email,
         }
-        try:
-            await self.services.redis.publish(
-                self.services.keys.org(org_id, "events"), json.dumps(event)
-            )
-        except (RedisError, OSError) as err:  # pages also reload; the event is a nudge
-            log.warning("could not announce decision on %s: %s", suggestion.id, err)
+        await events.publish(self.services.redis, self.services.keys, org_id, event)
 
     async def _index(self, org_id: uuid.UUID) -> None:
         assert self.indexer is not None

@@ -26,6 +26,7 @@ from aiogram import Bot
 from redis.exceptions import RedisError
 
 from channels.hub import ChannelHub
+from storage import events
 from storage.errors import NotFound, StorageError
 
 from .approvals import DECIDING_ROLES, notify_owners
@@ -447,9 +448,7 @@ class Cards:
     # --- events --------------------------------------------------------------------------
     async def listen(self, stop: asyncio.Event) -> None:
         """Refresh cards on every org's ``suggestion.decided`` events until ``stop``."""
-        # The key builder wants a real org id; swap it for the wildcard to hear every org.
-        placeholder = uuid.UUID(int=0)
-        pattern = self.services.keys.org(placeholder, "events").replace(str(placeholder), "*")
+        pattern = events.every_org_pattern(self.services.keys)
         while not stop.is_set():
             try:
                 await self._listen_once(pattern, stop)
@@ -481,9 +480,7 @@ class Cards:
     async def _on_event(self, item: dict[str, Any]) -> None:
         try:
             event = json.loads(item["data"])
-            channel = item["channel"]
-            channel = channel.decode() if isinstance(channel, bytes) else channel
-            org_id = uuid.UUID(channel.split(":")[-2])
+            org_id = events.org_of(item["channel"])
             if event.get("type") != "suggestion.decided":
                 return
         except (ValueError, KeyError, TypeError) as err:

@@ -13,7 +13,6 @@ section of config.yaml. Sweeps get the real time as ``now``; tests call them wit
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,11 +23,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from redis.exceptions import RedisError
 
 from agents.followups.config import FollowupConfig, SweepResult
 from agents.followups.sweeps import SWEEPS
 from channels.registry import adapter_class, platforms
+from storage import events
 
 from .services import Services
 from .settings import ConfigError, SchedulerSettings, SweepSchedule
@@ -160,9 +159,4 @@ class SweepScheduler:
                 "action": "queue",
                 "kind": "followup",
             }
-            try:
-                await self.services.redis.publish(
-                    self.services.keys.org(org_id, "events"), json.dumps(event)
-                )
-            except (RedisError, OSError) as err:  # the inbox also polls; an event is a nudge
-                log.warning("could not announce follow-up %s: %s", suggestion_id, err)
+            await events.publish(self.services.redis, self.services.keys, org_id, event)

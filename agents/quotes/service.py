@@ -9,7 +9,6 @@ approve the card (``bot.media`` registers the sender for kind 'quote').
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -21,8 +20,8 @@ from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
+from storage import events
 from storage.db import transaction
 from storage.models import Conversation, Customer
 from storage.redis_client import Keys
@@ -262,10 +261,7 @@ class QuoteService:
             "conversation_id": str(conversation_id),
             "action": "queue",
         }
-        try:
-            await self.redis.publish(self.keys.org(org_id, "events"), json.dumps(event))
-        except (RedisError, OSError) as err:  # the inbox also polls; an event is a nudge
-            log.warning("could not announce quote suggestion %s: %s", suggestion_id, err)
+        await events.publish(self.redis, self.keys, org_id, event)
 
 
 def _money(value: Decimal, places: int = 2) -> str:

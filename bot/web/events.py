@@ -16,6 +16,8 @@ import logging
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from storage import events
+
 from .viewer import state, viewer
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
         }
     )
     pubsub = st.services.redis.pubsub()
-    channel = st.services.keys.org(who.org_id, "events")
+    channel = events.channel(st.services.keys, who.org_id)
     try:
         await pubsub.subscribe(channel)
         await response.prepare(request)
