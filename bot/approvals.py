@@ -4,7 +4,8 @@ Every front end (the Telegram staff bot, the web inbox) calls :meth:`Approvals.d
 decision locks the ``reply_suggestions`` row, so two agents pressing Approve at the same
 moment send one reply: the second sees the suggestion already decided (``applied`` False).
 In the same transaction it records who decided what (the row, an ``audit_logs`` entry), turns
-an approved or edited reply into a ``corpus_entries`` row so retrieval learns from it, and
+an approved or edited reply into a ``corpus_entries`` row so retrieval learns from it (the
+worker's upkeep indexes it into Qdrant), and
 hands the reply to the sender for the suggestion's kind, which queues the outbound message.
 After the commit the message goes on the outbound stream and a ``suggestion.decided`` event
 goes on the org's Redis channel, so every open inbox and card updates.
@@ -27,7 +28,6 @@ from storage.repositories.suggestions import Suggestion
 from .outbox import ChannelOutbox, queue_reply
 
 if TYPE_CHECKING:
-    from agents.knowledge.corpus import CorpusIndexer
     from storage.models import User
 
     from .services import Services
@@ -96,18 +96,9 @@ def register_sender(kind: str, sender: Sender, *, on_reject: RejectHook | None =
 
 
 class Approvals:
-    def __init__(
-        self,
-        services: Services,
-        outbox: ChannelOutbox,
-        *,
-        indexer: CorpusIndexer | None = None,
-    ) -> None:
+    def __init__(self, services: Services, outbox: ChannelOutbox) -> None:
         self.services = services
         self.outbox = outbox
-        # Set where this process holds the vector store: approved replies become searchable
-        # at once. Elsewhere the worker indexes them (rows with no vector yet).
-        self.indexer = indexer
 
     async def decide(
         self,
@@ -181,8 +172,6 @@ class Approvals:
         if outbound_id is not None:
             await self.outbox.publish(org_id, outbound_id)
         await self._announce(org_id, suggestion, user)
-        if self.indexer is not None and action in ("approve", "edit"):
-            await self._index(org_id)
         return DecisionResult(suggestion, applied=True, outbound_message_id=outbound_id)
 
     async def _announce(self, org_id: uuid.UUID, suggestion: Suggestion, user: User) -> None:
@@ -195,13 +184,6 @@ class Approvals:
             "by_name": user.display_name or user.email,
         }
         await events.publish(self.services.redis, self.services.keys, org_id, event)
-
-    async def _index(self, org_id: uuid.UUID) -> None:
-        assert self.indexer is not None
-        try:
-            await self.indexer.index_pending(org_id)
-        except Exception:  # noqa: BLE001 - the row stays unindexed; the worker retries it
-            log.exception("indexing approved replies of org %s failed; will retry", org_id)
 
 
 async def _learn(

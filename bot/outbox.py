@@ -55,10 +55,6 @@ class ChannelOutbox:
         await self.publish(org_id, outbound_id)
         return outbound_id
 
-    async def queue_reply(self, conn: Connection, *args: Any, **kwargs: Any) -> uuid.UUID:
-        """See :func:`queue_reply` (kept on the outbox so callers need one handle)."""
-        return await queue_reply(conn, *args, **kwargs)
-
     async def publish(self, org_id: uuid.UUID, message_id: uuid.UUID) -> None:
         await self.queue.publish([(org_id, message_id)])
 

@@ -252,18 +252,19 @@ async def test_approved_replies_become_searchable(desk, pool, tmp_path):
     )
     await store.ensure_collections()
     try:
-        desk.approvals.indexer = CorpusIndexer(pool, store, HashingEmbedder(), LexicalEncoder())
+        indexer = CorpusIndexer(pool, store, HashingEmbedder(), LexicalEncoder())
         outcome = await draft_for(desk, "Do you ship to the Canary Islands?")
         await desk.approvals.decide(
             desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "edit",
             "Yes, to the Canary Islands in 10 days.",
         )  # fmt: skip
+        assert await indexer.index_pending(desk.ref.org_id) == 1
         [row] = await corpus_rows(pool, desk.ref.org_id)
         assert row["vector_id"] == row["id"]
         assert await store.count(desk.ref.org_id, CollectionKind.CORPUS) == 1
         assert await store.count(uuid.uuid4(), CollectionKind.CORPUS) == 0
         # nothing left to do: a second pass (another process) indexes nothing twice
-        assert await desk.approvals.indexer.index_pending(desk.ref.org_id) == 0
+        assert await indexer.index_pending(desk.ref.org_id) == 0
     finally:
         await store.aclose()
 

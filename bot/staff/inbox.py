@@ -137,18 +137,9 @@ async def decide(
     ctx: CommandContext, suggestion_id: uuid.UUID, action: str, text: str | None = None
 ) -> Reply:
     """Run one decision through :class:`bot.approvals.Approvals` and say what happened."""
-    from ..approvals import ApprovalError, Approvals, NotAllowed
-    from ..outbox import ChannelOutbox
+    from ..approvals import ApprovalError, NotAllowed
 
-    approvals = ctx.extra.get("approvals")
-    if approvals is None:
-        from storage.queue import WorkQueue
-
-        from ..runtime import OUTBOUND_STREAM
-
-        services = ctx.services
-        queue = WorkQueue(services.redis, services.keys, OUTBOUND_STREAM)
-        approvals = Approvals(services, ChannelOutbox(services.pool, queue))
+    approvals = ctx.extra["approvals"]  # the app's one Approvals, passed by the staff bot
     try:
         result = await approvals.decide(ctx.org_id, suggestion_id, ctx.user, action, text)
     except NotAllowed:
