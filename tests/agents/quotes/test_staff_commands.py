@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from bot.approvals import Approvals
+from bot.outbox import ChannelOutbox
+from bot.runtime import OUTBOUND_STREAM
 from bot.services import Services
 from bot.settings import load_settings
 from bot.staff.commands import CALLBACKS, COMMANDS, CommandContext, load_all
 from bot.staff.quotes import accept_quote, create_quote, list_products, split_customer
 from storage.crypto import SecretBox, generate_key
+from storage.queue import WorkQueue
 from storage.repositories import quotations
 
 
@@ -84,7 +88,11 @@ async def test_the_approve_button_of_a_quote_queues_the_pdf_for_the_customer(poo
     reply = await create_quote(ctx(services, shop, "Lucía 500 x SKU-1"))
     [[approve, _]] = reply.buttons
     prefix, _, payload = approve.callback_data.partition(":")
-    answer = await CALLBACKS[prefix].handler(ctx(services, shop, payload))
+    # The staff bot hands every handler the app's one Approvals, as it does in production.
+    outbound = WorkQueue(services.redis, services.keys, OUTBOUND_STREAM)
+    press = ctx(services, shop, payload)
+    press.extra["approvals"] = Approvals(services, ChannelOutbox(services.pool, outbound))
+    answer = await CALLBACKS[prefix].handler(press)
     assert "Can't" not in str(answer)
     number = reply.document.filename.removesuffix(".pdf")
     async with pool.acquire() as conn:
