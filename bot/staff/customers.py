@@ -6,7 +6,10 @@ Sandbox customers and conversations (``is_test``, from ``trademate try``) never 
 
 from __future__ import annotations
 
-from storage.db import transaction
+import uuid
+
+from storage.db import Connection, transaction
+from storage.models import Customer
 from storage.repositories import audit, customers, organizations
 
 from .commands import CommandContext, Reply, command
@@ -15,22 +18,28 @@ RECENT_MESSAGES = 5
 LEAD_DAYS = 14
 
 
+async def pick_customer(conn: Connection, org_id: uuid.UUID, name: str) -> Customer | Reply:
+    """The one customer ``name`` means (an exact name wins among several matches), or the
+    reply that says there is none or asks which one."""
+    found = await customers.search(conn, org_id, name, limit=6)
+    if not found:
+        return Reply(f"No customer matches {name!r}.")
+    exact = [c for c in found if (c.display_name or "").lower() == name.lower()]
+    if len(found) > 1 and len(exact) != 1:
+        names = "\n".join(f"• {c.display_name or c.id}" for c in found[:5])
+        return Reply(f"{len(found)} customers match {name!r}; which one?\n{names}")
+    return exact[0] if exact else found[0]
+
+
 @command("customer", help="/customer NAME — profile, memories, recent messages, leads")
 async def customer(ctx: CommandContext) -> Reply:
     name = ctx.args.strip()
     if not name:
         return Reply("Send /customer followed by a name, e.g. /customer Marta")
     async with ctx.services.pool.acquire() as conn:
-        found = [
-            c for c in await customers.search(conn, ctx.org_id, name, limit=6) if not c.is_test
-        ]
-        if not found:
-            return Reply(f"No customer matches {name!r}.")
-        exact = [c for c in found if (c.display_name or "").lower() == name.lower()]
-        if len(found) > 1 and len(exact) != 1:
-            names = "\n".join(f"• {c.display_name or c.id}" for c in found[:5])
-            return Reply(f"{len(found)} customers match {name!r}; which one?\n{names}")
-        person = exact[0] if exact else found[0]
+        person = await pick_customer(conn, ctx.org_id, name)
+        if isinstance(person, Reply):
+            return person
         memories = await conn.fetch(
             "SELECT content FROM memories WHERE org_id = $1 AND customer_id = $2"
             " AND (expires_at IS NULL OR expires_at > now())"

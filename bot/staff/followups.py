@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING
 from agents.followups.quiet_hours import zone
 from agents.followups.reminders import ReminderError, parse_request, plan
 from storage.db import Connection, transaction
-from storage.repositories import customers, followups
+from storage.repositories import followups
 from storage.repositories.suggestions import Suggestion
 
 from ..approvals import register_sender, send_text
 from ..outbox import queue_reply
 from ..scheduler import followup_config
 from .commands import CommandContext, Reply, command
+from .customers import pick_customer
 
 if TYPE_CHECKING:
     from storage.models import User
@@ -48,18 +49,9 @@ async def remind(ctx: CommandContext) -> Reply:
         return Reply(str(err))
     now = _now(ctx)
     async with transaction(ctx.services.pool) as conn:
-        found = [
-            c
-            for c in await customers.search(conn, ctx.org_id, request.customer, limit=6)
-            if not c.is_test
-        ]
-        if not found:
-            return Reply(f"No customer matches {request.customer!r}.")
-        exact = [c for c in found if (c.display_name or "").lower() == request.customer.lower()]
-        if len(found) > 1 and len(exact) != 1:
-            names = "\n".join(f"• {c.display_name or c.id}" for c in found[:5])
-            return Reply(f"{len(found)} customers match {request.customer!r}; which one?\n{names}")
-        person = exact[0] if exact else found[0]
+        person = await pick_customer(conn, ctx.org_id, request.customer)
+        if isinstance(person, Reply):
+            return person
         try:
             item = await plan(
                 conn,

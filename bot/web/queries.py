@@ -11,6 +11,7 @@ from typing import Any
 
 from storage.db import Connection
 from storage.errors import NotFound
+from storage.repositories import customers
 
 OPEN_STATES = ("pending", "escalated")
 
@@ -217,11 +218,6 @@ async def customer_page(conn: Connection, org_id: uuid.UUID, customer_id: uuid.U
     }
 
 
-def _like(query: str) -> str:
-    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def search_customers(
     conn: Connection, org_id: uuid.UUID, query: str, *, limit: int = 20
 ) -> list[dict[str, Any]]:
@@ -233,7 +229,7 @@ async def search_customers(
                 FROM customer_identities i JOIN channels ch ON ch.id = i.channel_id
                 WHERE i.customer_id = c.id) AS platforms
         FROM customers c
-        WHERE c.org_id = $1 AND c.merged_into_id IS NULL
+        WHERE c.org_id = $1 AND c.merged_into_id IS NULL AND NOT c.is_test
           AND (c.display_name ILIKE $2 OR c.company ILIKE $2 OR c.email ILIKE $2
                OR c.phone ILIKE $2
                OR EXISTS (SELECT 1 FROM customer_identities i
@@ -244,7 +240,7 @@ async def search_customers(
         LIMIT $3
         """,
         org_id,
-        _like(query),
+        customers.contains_pattern(query),
         limit,
     )
     return [dict(r) for r in records]
@@ -257,13 +253,15 @@ async def search_messages(
         """
         SELECT m.id, m.conversation_id, m.direction, m.content, m.created_at, m.customer_id,
                cu.display_name AS customer_name
-        FROM messages m LEFT JOIN customers cu ON cu.id = m.customer_id
+        FROM messages m
+        JOIN conversations cv ON cv.id = m.conversation_id AND NOT cv.is_test
+        LEFT JOIN customers cu ON cu.id = m.customer_id
         WHERE m.org_id = $1 AND m.content ILIKE $2
         ORDER BY m.created_at DESC
         LIMIT $3
         """,
         org_id,
-        _like(query),
+        customers.contains_pattern(query),
         limit,
     )
     return [dict(r) for r in records]

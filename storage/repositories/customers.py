@@ -149,15 +149,21 @@ async def get(conn: Connection, org_id: uuid.UUID, customer_id: uuid.UUID) -> Cu
     return Customer.from_record(record)
 
 
+def contains_pattern(query: str) -> str:
+    """An ILIKE pattern matching ``query`` anywhere, its own % _ and \\ taken literally."""
+    return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def search(
     conn: Connection, org_id: uuid.UUID, query: str, *, limit: int = 20
 ) -> list[Customer]:
-    """Customers whose name, company, e-mail or phone contains ``query`` (case-insensitive)."""
-    pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    """Customers whose name, company, e-mail or phone contains ``query`` (case-insensitive);
+    sandbox customers of ``trademate try`` are never found."""
+    pattern = contains_pattern(query)
     records = await conn.fetch(
         """
         SELECT * FROM customers
-        WHERE org_id = $1 AND merged_into_id IS NULL
+        WHERE org_id = $1 AND merged_into_id IS NULL AND NOT is_test
           AND (display_name ILIKE $2 OR company ILIKE $2 OR email ILIKE $2 OR phone ILIKE $2)
         ORDER BY last_inbound_at DESC NULLS LAST, created_at DESC
         LIMIT $3

@@ -120,3 +120,22 @@ async def test_times_are_shown_in_the_shops_time_zone(inbox):
     await browser.login(agent.email)
     _, page = await browser.get(f"/inbox/conversations/{draft.conversation_id}")
     assert created.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M") in page
+
+
+async def test_search_leaves_out_trademate_try_sandbox_rows(inbox):
+    """Regression: sandbox customers and their messages showed up in inbox search."""
+    agent = await inbox.user("agent")
+    message = await inbox.inbound("sandbox-marker question", name="Sandra Sandbox")
+    async with inbox.stack.services.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE customers SET is_test = true WHERE id = $1", message["customer_id"]
+        )
+        await conn.execute(
+            "UPDATE conversations SET is_test = true WHERE id = $1", message["conversation_id"]
+        )
+    browser = inbox.browser()
+    await browser.login(agent.email)
+    _, page = await browser.get("/inbox/search?q=Sandra")
+    assert "Sandra Sandbox" not in page
+    _, page = await browser.get("/inbox/search?q=sandbox-marker")
+    assert "sandbox-marker question" not in page
