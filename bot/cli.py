@@ -11,8 +11,8 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Awaitable
-from contextlib import nullcontext
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TypeVar
 
@@ -60,8 +60,16 @@ def configure_logging(level: str) -> None:
 
 def run(awaitable: Awaitable[T]) -> T:
     """Run a coroutine, turning our known errors into a clear message and an exit code."""
-    try:
+    with known_errors():
         return asyncio.run(awaitable)
+
+
+@contextmanager
+def known_errors() -> Iterator[None]:
+    """Our known errors as a clear message and an exit code (for commands that run their
+    own event loop, like ``try``)."""
+    try:
+        yield
     except ConfigError as err:
         raise click.ClickException(f"configuration error: {err}") from err
     except (StorageError, ValueError) as err:

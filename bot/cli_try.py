@@ -12,17 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import AsyncExitStack, contextmanager, suppress
+from collections.abc import Callable
+from contextlib import AsyncExitStack, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import asyncpg
 import click
 
-from storage.errors import StorageError
-
-from .settings import ConfigError, Settings
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .playground import Playground, Turn
@@ -35,32 +32,16 @@ _NOTE = (
 _HELP = "commands: /reset (new sandbox customer), /memories, /quit"
 
 
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Our known errors as a clear message and exit code (as ``bot.cli.run`` does)."""
-    try:
-        yield
-    except ConfigError as err:
-        raise click.ClickException(f"configuration error: {err}") from err
-    except (StorageError, ValueError) as err:
-        raise click.ClickException(str(err)) from err
-    except asyncpg.UndefinedTableError as err:
-        raise click.ClickException(
-            f"the database has no TradeMate schema yet ({err}): run `trademate migrate`"
-        ) from err
-
-
 def _session(
     settings: Settings, org_ref: str, options: dict, *, as_json: bool, purge: bool
 ) -> None:
-    # staff_bot first: it and bot.cards import each other, and only this order resolves.
-    from . import staff_bot  # noqa: F401
     from .agent_runtime import open_pipeline
+    from .cli import known_errors
     from .cli_kb import _services  # the same "Qdrant folder in use" hint as `kb`
     from .playground import Playground, resolve_org
     from .playground import purge as purge_sandbox
 
-    with _errors(), asyncio.Runner() as runner:
+    with known_errors(), asyncio.Runner() as runner:
         stack = AsyncExitStack()
         try:
             services = runner.run(stack.enter_async_context(_services(settings)))
