@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
+
+from storage.db import transaction
+from storage.repositories import audit, products
 from storage.repositories import content as repo
-from storage.repositories import products
 
 from .checks import check
 from .errors import ContentError, TranslationUnavailable
@@ -23,17 +26,44 @@ async def approve(
 ) -> bool:
     """Approve a shown (draft or flagged) variant; False when it was blocked, or already
     decided. Approved variants are the library later LLM generations learn the voice from."""
-    async with studio.pool.acquire() as conn:
-        row = await repo.find_variant(conn, org_id, variant_id)
-        return await repo.set_status(conn, org_id, row.table, row.id, "approved", user_id=user_id)
+    changed, _ = await decide(studio.pool, org_id, variant_id, "approved", user_id)
+    return changed
 
 
 async def reject(
     studio: Studio, org_id: uuid.UUID, variant_id: uuid.UUID, user_id: uuid.UUID | None
 ) -> bool:
-    async with studio.pool.acquire() as conn:
-        row = await repo.find_variant(conn, org_id, variant_id)
-        return await repo.set_status(conn, org_id, row.table, row.id, "rejected", user_id=user_id)
+    changed, _ = await decide(studio.pool, org_id, variant_id, "rejected", user_id)
+    return changed
+
+
+async def decide(
+    pool: asyncpg.Pool,
+    org_id: uuid.UUID,
+    variant_id: uuid.UUID,
+    status: str,
+    user_id: uuid.UUID | None,
+) -> tuple[bool, repo.Variant]:
+    """Move a draft or flagged variant to ``status`` (approved/rejected), audited, whichever
+    front end asked; returns whether it changed, and the variant as it was."""
+    async with transaction(pool) as conn:
+        variant = await repo.find_variant(conn, org_id, variant_id)
+        changed = await repo.set_status(
+            conn, org_id, variant.table, variant.id, status, user_id=user_id
+        )
+        if changed:
+            await audit.record(
+                conn,
+                org_id,
+                f"content.{status}",
+                actor_kind="user" if user_id else "system",
+                actor_user_id=user_id,
+                entity_type=variant.table,
+                entity_id=variant.id,
+                before={"status": variant.status},
+                after={"status": status},
+            )
+    return changed, variant
 
 
 async def regenerate(

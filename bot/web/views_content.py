@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from storage.db import transaction
-from storage.repositories import audit
+from agents.content import actions
 from storage.repositories import content as content_repo
 
 from .viewer import flash, path_id, render_page, require_editor, see_other, state, viewer
@@ -26,22 +25,10 @@ async def pieces(request: web.Request) -> web.Response:
         status = "draft"
     async with state(request).services.pool.acquire() as conn:
         variants = await content_repo.list_variants(conn, who.org_id, status=status, limit=100)
-        problems = {
-            v.id: await content_repo.violations(conn, who.org_id, v.table, v.id)
-            for v in variants
-            if v.status in ("flagged", "blocked")
-        }
-        counts = dict(
-            await conn.fetch(
-                """
-                SELECT status, count(*) FROM (
-                    SELECT status FROM hooks WHERE org_id = $1
-                    UNION ALL SELECT status FROM content_pieces WHERE org_id = $1) AS v
-                GROUP BY status
-                """,
-                who.org_id,
-            )
+        problems = await content_repo.violations_of(
+            conn, who.org_id, [v for v in variants if v.status in ("flagged", "blocked")]
         )
+        counts = await content_repo.status_counts(conn, who.org_id)
     return await render_page(
         request,
         "content.html",
@@ -62,23 +49,9 @@ async def decide(request: web.Request) -> web.Response:
     back = f"/inbox/content?status={form.get('status', 'draft')}"
     if new_status is None:
         raise web.HTTPBadRequest(text="action must be approve or reject")
-    async with transaction(state(request).services.pool) as conn:
-        variant = await content_repo.find_variant(conn, who.org_id, variant_id)
-        changed = await content_repo.set_status(
-            conn, who.org_id, variant.table, variant.id, new_status, user_id=who.user.id
-        )
-        if changed:
-            await audit.record(
-                conn,
-                who.org_id,
-                f"content.{new_status}",
-                actor_kind="user",
-                actor_user_id=who.user.id,
-                entity_type=variant.table,
-                entity_id=variant.id,
-                before={"status": variant.status},
-                after={"status": new_status},
-            )
+    changed, variant = await actions.decide(
+        state(request).services.pool, who.org_id, variant_id, new_status, who.user.id
+    )
     if changed:
         await flash(request, "ok", f"{variant.kind.title()} {new_status}.")
     else:

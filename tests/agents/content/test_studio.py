@@ -161,3 +161,22 @@ async def test_when_no_candidate_is_left_a_blocked_slot_says_blocked_not_regener
         for shown in outcome.variants:
             [hit] = await repo.violations(conn, org_id, "content_pieces", shown.id)
             assert (hit["kind"], hit["resolution"]) == ("banned_term", "blocked")
+
+
+async def test_a_decision_from_any_front_end_is_audited_once(pool, studio, org_id):
+    """Regression: the bot's Approve wrote no audit entry (only the web inbox did)."""
+    outcome = await studio.generate(
+        org_id, ContentRequest("caption", "BTL-500", "instagram", "en", n=2, seed=4)
+    )
+    best = outcome.shown[0]
+    assert await actions.approve(studio, org_id, best.id, None) is True
+    assert await actions.reject(studio, org_id, best.id, None) is False  # decided already
+    async with pool.acquire() as conn:
+        entries = await conn.fetch(
+            "SELECT action, before, after FROM audit_logs WHERE org_id = $1 AND entity_id = $2",
+            org_id,
+            best.id,
+        )
+    assert [(e["action"], e["before"]["status"], e["after"]["status"]) for e in entries] == [
+        ("content.approved", best.status, "approved")
+    ]
