@@ -287,6 +287,44 @@ async def violations(
     return [dict(r) for r in records]
 
 
+async def violations_of(
+    conn: Connection, org_id: uuid.UUID, variants: list[Variant]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """:func:`violations` of many variants in one query, by variant id."""
+    hook_ids = [v.id for v in variants if v.table == "hooks"]
+    piece_ids = [v.id for v in variants if v.table == "content_pieces"]
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {v.id: [] for v in variants}
+    if not variants:
+        return found
+    records = await conn.fetch(
+        """
+        SELECT * FROM red_line_violations
+        WHERE org_id = $1 AND (hook_id = ANY($2::uuid[]) OR content_piece_id = ANY($3::uuid[]))
+        ORDER BY created_at, rule_code
+        """,
+        org_id,
+        hook_ids,
+        piece_ids,
+    )
+    for record in records:
+        found[record["hook_id"] or record["content_piece_id"]].append(dict(record))
+    return found
+
+
+async def status_counts(conn: Connection, org_id: uuid.UUID) -> dict[str, int]:
+    """How many hooks and pieces of the org are in each status."""
+    records = await conn.fetch(
+        """
+        SELECT status, count(*) FROM (
+            SELECT status FROM hooks WHERE org_id = $1
+            UNION ALL SELECT status FROM content_pieces WHERE org_id = $1) AS v
+        GROUP BY status
+        """,
+        org_id,
+    )
+    return {r["status"]: r["count"] for r in records}
+
+
 _HOOK_SELECT = """
     SELECT 'hooks'::text AS "table", 'hook'::text AS kind, h.* FROM hooks h
 """
