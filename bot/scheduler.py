@@ -24,13 +24,13 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from agents.followups.config import FollowupConfig, SweepResult
+from agents.followups.config import SweepResult
 from agents.followups.sweeps import SWEEPS
-from channels.registry import adapter_class, platforms
 from storage import events
 
+from .followup_settings import followup_config
 from .services import Services
-from .settings import ConfigError, SchedulerSettings, SweepSchedule
+from .settings import ConfigError, SweepSchedule
 
 log = logging.getLogger(__name__)
 # Pushes the approval card of a new draft to staff: (org_id, suggestion_id) -> cards sent.
@@ -38,22 +38,6 @@ Notifier = Callable[[uuid.UUID, uuid.UUID], Awaitable[int]]
 # APScheduler narrates every run at INFO ("Running job ...", once a minute); our own lines say
 # what a sweep did, so keep its warnings and errors only.
 logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-
-def service_window_hours() -> dict[str, int | None]:
-    """Each platform's customer-service window, from its adapter's capabilities."""
-    return {p: adapter_class(p).capabilities.service_window_hours for p in platforms()}
-
-
-def followup_config(settings: SchedulerSettings) -> FollowupConfig:
-    return FollowupConfig(
-        service_window_hours=service_window_hours(),
-        silent_days=settings.silent_days,
-        quiet_start=settings.quiet_hours.start,
-        quiet_end=settings.quiet_hours.end,
-        quote_reminder_days=settings.quote_reminder_days,
-        batch_size=settings.batch_size,
-    )
 
 
 def build_trigger(name: str, schedule: SweepSchedule, timezone: str) -> BaseTrigger:

@@ -18,8 +18,8 @@ from storage.repositories import followups
 from storage.repositories.suggestions import Suggestion
 
 from ..approvals import register_sender, send_text
+from ..followup_settings import followup_config
 from ..outbox import queue_reply
-from ..scheduler import followup_config
 from .commands import CommandContext, Reply, command
 from .customers import pick_customer
 

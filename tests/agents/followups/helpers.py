@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from agents.followups.config import FollowupConfig
-from bot.scheduler import service_window_hours
+from bot.followup_settings import service_window_hours
 from storage.db import Connection
 from storage.models import Channel, Organization
 from tests.storage.factories import make_channel, make_org
