@@ -252,6 +252,8 @@ async def notify_owners(
                                    entity_id)
         SELECT $1, id, $2, 'warning', $3, $4, 'reply_suggestion', $5
         FROM users WHERE org_id = $1 AND role = 'owner' AND is_active
+        -- an owner already told about this escalation is not told again
+        ON CONFLICT DO NOTHING
         """,
         org_id,
         kind,

@@ -260,14 +260,8 @@ class Cards:
 
     async def _notify_owners(self, row: Any) -> None:
         async with self.services.pool.acquire() as conn:
-            already = await conn.fetchval(
-                "SELECT count(*) FROM notifications WHERE org_id = $1 AND entity_id = $2"
-                " AND kind = 'escalation'",
-                row["org_id"],
-                row["id"],
-            )
-            if already:
-                return
+            # Once per owner, however often (and from how many processes) this runs: the
+            # insert skips owners already notified.
             await notify_owners(
                 conn,
                 row["org_id"],

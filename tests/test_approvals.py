@@ -302,3 +302,24 @@ async def test_sandbox_drafts_are_refused_clearly(desk, pool):
             desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve"
         )
     assert await outbound_rows(pool, desk.ref.org_id) == []
+
+
+async def test_owners_hear_of_an_escalation_once_however_often_it_is_announced(desk, pool):
+    """Regression: the card pushers checked, then inserted; two at once notified twice."""
+    from bot.approvals import notify_owners
+
+    outcome = await draft_for(desk, "How long does shipping to Spain take?")
+
+    async def announce():
+        async with pool.acquire() as conn:
+            await notify_owners(
+                conn, desk.ref.org_id, kind="escalation", title="Complaint", body=None,
+                entity_id=outcome.suggestion_id,
+            )  # fmt: skip
+
+    await asyncio.gather(*(announce() for _ in range(4)))
+    async with pool.acquire() as conn:
+        owners = await conn.fetch(
+            "SELECT user_id FROM notifications WHERE entity_id = $1", outcome.suggestion_id
+        )
+    assert [r["user_id"] for r in owners] == [desk.staff.owner.id]
