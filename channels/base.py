@@ -12,8 +12,10 @@ An adapter is built from one ``channels`` row (``ChannelRef``: its decrypted con
 - ``aclose()``: release its HTTP session.
 
 Optional: ``handshake`` (GET URL verification: WeChat, WeCom), ``register_webhook`` (Telegram
-setWebhook). Capabilities are flags, not stubs: when a channel can't show buttons,
-:meth:`ChannelAdapter.degrade` renders them as numbered text before ``send`` sees them.
+setWebhook), ``prepare`` (work done once per outbound message, before the first attempt, whose
+result every retry reuses: WeCom uploads a linked file for a ``media_id``). Capabilities are
+flags, not stubs: when a channel can't show buttons, :meth:`ChannelAdapter.degrade` renders
+them as numbered text before ``send`` sees them.
 """
 
 from __future__ import annotations
@@ -139,6 +141,14 @@ class ChannelAdapter(abc.ABC):
     @abc.abstractmethod
     async def send(self, message: OutboundMessage) -> SendReceipt:
         """Deliver one message; raise a SendError subclass on failure."""
+
+    async def prepare(self, message: OutboundMessage) -> OutboundMessage:
+        """Called once per outbound message before the first send attempt (by
+        :func:`channels.retry.deliver`); retries send what it returns, so costly steps such as
+        a media upload happen once, not on every retry. May raise a :class:`SendError` (it is
+        retried by the same policy as ``send``). Must be idempotent: a prepared message
+        passes through unchanged. The default changes nothing."""
+        return message
 
     async def register_webhook(self) -> str | None:
         """Tell the platform our webhook URL where it has an API for that (Telegram).

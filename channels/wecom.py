@@ -33,6 +33,9 @@ DEFAULT_API = "https://qyapi.weixin.qq.com"
 # WeCom documents text content as "at most 2048 bytes, truncated beyond".
 TEXT_LIMIT_BYTES = 2048
 
+# Our media kinds → WeCom's message (and upload) types.
+MEDIA_TYPES = {"image": "image", "audio": "voice", "video": "video", "document": "file"}
+
 ERROR_CODES = ErrorCodes(
     token_invalid=frozenset({40014, 42001}),  # invalid access_token, access_token expired
     # invalid secret (WeCom's 40001 is not a token error), invalid corpid, invalid agentid,
@@ -118,13 +121,18 @@ class WeComAdapter(ChannelAdapter):
         )
 
     # --- outbound --------------------------------------------------------------------------
+    async def prepare(self, message: OutboundMessage) -> OutboundMessage:
+        """A document by link (a quote's signed PDF URL) arrives as a real file: download and
+        upload it once, here, so a retried send reuses the ``media_id`` (WeCom keeps temporary
+        media 3 days) instead of fetching and uploading the file again."""
+        return await upload_linked_media(self.api, message, MEDIA_TYPES)
+
     async def send(self, message: OutboundMessage) -> SendReceipt:
         message = self.degrade(message)
-        media_types = {"image": "image", "audio": "voice", "video": "video", "document": "file"}
-        # A document by link (a quote's signed PDF URL) arrives as a real file.
-        message = await upload_linked_media(self.api, message, media_types)
+        # deliver() has prepared it already (then this is a no-op); a direct caller has not.
+        message = await self.prepare(message)
         reply: dict[str, Any] = {}
-        for body in outbound_bodies(message, media_types, max_text_bytes=TEXT_LIMIT_BYTES):
+        for body in outbound_bodies(message, MEDIA_TYPES, max_text_bytes=TEXT_LIMIT_BYTES):
             payload = {"touser": message.recipient_id, "agentid": self.config.agent_id, **body}
             reply = await self.api.post("/cgi-bin/message/send", payload)
             if reply.get("invaliduser"):

@@ -106,3 +106,23 @@ def test_inbound_times_are_timezone_aware_in_every_model():
     message = InboundMessage("1", "u", datetime.now(UTC), "text", text="hi")
     assert message.sent_at.tzinfo is not None
     assert message.reply_target == "u"
+
+
+@pytest.mark.parametrize("platform", sorted(SCHEMA_PLATFORMS))
+async def test_prepare_leaves_ready_messages_alone_and_is_idempotent(platform):
+    """``prepare`` (run once by deliver() before the retries) must not change what needs no
+    preparing — text, media already on the platform — so preparing twice changes nothing.
+    The adapters point at no API here: any network call would fail the test."""
+    from channels.models import Media
+
+    built = adapter(platform)
+    try:
+        for message in (
+            OutboundMessage("x", text="hello"),
+            OutboundMessage("x", text="see", media=(Media("image", platform_media_id="M1"),)),
+        ):
+            prepared = await built.prepare(message)
+            assert prepared == message
+            assert await built.prepare(prepared) == prepared
+    finally:
+        await built.aclose()

@@ -142,3 +142,45 @@ async def test_buttons_become_numbered_text_where_a_channel_has_none():
     await run(adapter, message=message)
     assert adapter.sent[0].buttons == ()
     assert adapter.sent[0].text == "Pick one:\n1. Yes\n2. No"
+
+
+class PreparingAdapter(ScriptedAdapter):
+    """Counts ``prepare`` calls; the first ``prepare_failures`` of them fail transiently."""
+
+    def __init__(self, script: list[SendError], prepare_failures: int = 0) -> None:
+        super().__init__(script)
+        self.prepared = 0
+        self.prepare_failures = prepare_failures
+
+    async def prepare(self, message: OutboundMessage) -> OutboundMessage:
+        self.prepared += 1
+        if self.prepare_failures:
+            self.prepare_failures -= 1
+            raise TransientError("upload timed out")
+        return OutboundMessage(recipient_id=message.recipient_id, text=f"{message.text} (ready)")
+
+
+async def test_prepare_runs_once_and_every_retry_sends_its_result():
+    adapter = PreparingAdapter([TransientError("503"), RateLimited("slow", retry_after=1)])
+    receipt, _, _ = await run(adapter)
+    assert receipt.external_message_id == "ext-3"
+    assert adapter.prepared == 1
+    assert [m.text for m in adapter.sent] == ["hi (ready)"] * 3
+
+
+async def test_a_transient_failure_to_prepare_is_retried_by_the_policy():
+    adapter = PreparingAdapter([], prepare_failures=1)
+    receipt, _, sleeps = await run(adapter)
+    assert receipt.external_message_id == "ext-1"
+    assert adapter.prepared == 2 and len(sleeps) == 1
+
+
+async def test_a_permanent_failure_to_prepare_sends_nothing():
+    class Refusing(ScriptedAdapter):
+        async def prepare(self, message):
+            raise PermanentError("file too large")
+
+    adapter = Refusing([])
+    with pytest.raises(PermanentError):
+        await run(adapter)
+    assert adapter.sent == []

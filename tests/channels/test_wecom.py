@@ -22,7 +22,9 @@ from channels.errors import (
     WebhookAuthError,
 )
 from channels.models import ChannelRef, Media, OutboundMessage
+from channels.pacer import Pacer
 from channels.registry import CHANNELS
+from channels.retry import RetryPolicy, deliver
 from channels.wecom import WeComAdapter
 from tests.fakes.wechat_api import (
     WECOM_EXPIRED,
@@ -502,3 +504,40 @@ async def test_a_missing_linked_file_is_a_permanent_error(fake, online) -> None:
     with pytest.raises(PermanentError):
         await online.send(OutboundMessage("zhangsan", media=(missing,)))
     assert fake.uploads == [] and fake.sent == []
+
+
+async def test_wecom_retry_does_not_reupload_the_pdf(fake, online, redis, keys) -> None:
+    """Regression: the upload happened inside send(), so every retry of a quote downloaded and
+    uploaded the PDF again. deliver() prepares once; the retry sends the same media_id."""
+    fake.files["Q-2026-0002.pdf"] = b"%PDF-1.4 quote"
+    pdf = Media(kind="document", url=f"{fake.base_url}/files/Q-2026-0002.pdf")
+    fake.fail_next(200, {"errcode": -1, "errmsg": "system busy"}, path_contains="message/send")
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    await deliver(
+        online,
+        OutboundMessage("zhangsan", media=(pdf,)),
+        pacer=Pacer(redis, keys, {}),
+        policy=RetryPolicy(max_attempts=3),
+        org_id=online.ref.org_id,
+        channel_id=online.ref.id,
+        sleep=no_sleep,
+    )
+    assert len(fake.calls_to("/files/")) == 1 and len(fake.uploads) == 1
+    assert len(fake.calls_to("message/send")) == 2  # the busy answer, then the retry
+    assert fake.sent == [{"touser": "zhangsan", "agentid": AGENT_ID, "msgtype": "file",
+                          "file": {"media_id": fake.uploads[0]["media_id"]}}]  # fmt: skip
+
+
+async def test_prepare_uploads_once_and_is_idempotent(fake, online) -> None:
+    fake.files["a.pdf"] = b"%PDF"
+    message = OutboundMessage(
+        "u", media=(Media(kind="document", url=f"{fake.base_url}/files/a.pdf"),)
+    )
+    prepared = await online.prepare(message)
+    assert prepared.media[0].platform_media_id == fake.uploads[0]["media_id"]
+    assert await online.prepare(prepared) == prepared
+    await online.send(prepared)
+    assert len(fake.uploads) == 1
