@@ -17,12 +17,15 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from channels.registry import adapter_class
+from channels.window import window_open
 from storage import events
 from storage.db import Connection, transaction
 from storage.errors import NotFound
-from storage.repositories import audit
+from storage.repositories import audit, channels, conversations, messages
 from storage.repositories.suggestions import Suggestion
 
 from .outbox import ChannelOutbox, queue_reply
@@ -151,6 +154,8 @@ class Approvals:
             if action in ("approve", "edit"):
                 sender = SENDERS.get(suggestion.kind, send_text)
                 outbound_id = await sender(conn, self.services, suggestion, user, reply)
+                if outbound_id is not None:
+                    await refuse_closed_window(conn, org_id, outbound_id)
                 await _learn(conn, suggestion, user, reply, edited=action == "edit")
             elif action == "escalate":
                 await _escalate(conn, suggestion, user)
@@ -184,6 +189,33 @@ class Approvals:
             "by_name": user.display_name or user.email,
         }
         await events.publish(self.services.redis, self.services.keys, org_id, event)
+
+
+async def refuse_closed_window(
+    conn: Connection, org_id: uuid.UUID, message_id: uuid.UUID, *, now: datetime | None = None
+) -> None:
+    """Raise :class:`InvalidDecision` when the queued message could not go out now because
+    the channel's customer-service window is closed (WhatsApp: 24 hours after the customer's
+    last message) and it is not an approved template.
+
+    Checked here, on the message a sender of any kind (reply, follow-up, quote) queued, so
+    staff hear it at once while the card is in front of them; raising rolls the decision
+    back and the draft stays open. The worker's sender checks again before sending (the
+    window may close while the message waits in the queue)."""
+    message = await messages.get(conn, org_id, message_id)
+    if message.metadata.get("template"):
+        return  # templates are what a closed window allows
+    conversation = await conversations.get(conn, org_id, message.conversation_id)
+    channel = await channels.get(conn, org_id, message.channel_id)
+    capabilities = adapter_class(channel.platform).capabilities
+    if window_open(capabilities, conversation.last_inbound_at, now or datetime.now(UTC)):
+        return
+    raise InvalidDecision(
+        f"Not sent: the customer last wrote more than {capabilities.service_window_hours} "
+        f"hours ago, and {channel.platform} allows only approved templates after that. Send a "
+        "template follow-up instead (/remind CUSTOMER 1m note drafts one that goes out as "
+        "your approved template), then approve this again once the customer replies."
+    )
 
 
 async def _learn(

@@ -16,20 +16,17 @@ import hmac
 import logging
 import time
 import uuid
-from datetime import UTC, datetime
 from urllib.parse import quote as url_quote
 
 from aiohttp import web
 
-from channels.registry import adapter_class
-from channels.window import window_open
 from storage.db import Connection
 from storage.errors import NotFound
 from storage.models import User
 from storage.repositories import conversations, quotations
 from storage.repositories.suggestions import Suggestion
 
-from .approvals import InvalidDecision, register_sender
+from .approvals import register_sender
 from .outbox import queue_reply
 from .services import Services, resolve_encryption_key
 from .settings import Settings
@@ -131,21 +128,9 @@ async def send_quote(
     quote = await quotations.for_suggestion(conn, suggestion.org_id, suggestion.id, lock=True)
     if quote.pdf_file_id is None:
         raise NotFound("PDF of quotation", quote.number)
+    # A closed customer-service window is refused by Approvals for every kind of draft, on
+    # the message queued here (approvals.refuse_closed_window).
     conversation = await conversations.get(conn, suggestion.org_id, suggestion.conversation_id)
-    platform = await conn.fetchval(
-        "SELECT platform FROM channels WHERE org_id = $1 AND id = $2",
-        quote.org_id,
-        conversation.channel_id,
-    )
-    capabilities = adapter_class(platform).capabilities
-    if not window_open(capabilities, conversation.last_inbound_at, datetime.now(UTC)):
-        # Refused now, while staff are looking, rather than failing in the worker later; the
-        # card stays pending for when the customer writes again.
-        raise InvalidDecision(
-            f"the customer last wrote more than {capabilities.service_window_hours} hours ago: "
-            f"{platform} only allows approved templates now, not a quote. Ask them to reply "
-            "first (a follow-up template), then approve again."
-        )
     file_name = f"{quote.number}.pdf"
     url = media_url(
         services.settings,

@@ -323,3 +323,75 @@ async def test_owners_hear_of_an_escalation_once_however_often_it_is_announced(d
             "SELECT user_id FROM notifications WHERE entity_id = $1", outcome.suggestion_id
         )
     assert [r["user_id"] for r in owners] == [desk.staff.owner.id]
+
+
+async def _close_the_window(pool, suggestion_id) -> None:
+    """The customer last wrote two days ago: WhatsApp's 24-hour window is closed."""
+    async with pool.acquire() as conn:
+        await conn.execute(
+            """
+            UPDATE conversations SET last_inbound_at = now() - interval '2 days'
+            WHERE id = (SELECT conversation_id FROM reply_suggestions WHERE id = $1)
+            """,
+            suggestion_id,
+        )
+
+
+@pytest.mark.parametrize(("action", "text"), [("approve", None), ("edit", "Five days.")])
+async def test_a_text_reply_approved_into_a_closed_window_is_refused_at_once(desk, action, text):
+    """Regression: only quotes were refused at approval; a text reply was queued and failed
+    later in the worker, where no one saw why. Now the agent is told at once what to do."""
+    outcome = await draft_for(desk, "How long does shipping to Spain take?")
+    await _close_the_window(desk.pool, outcome.suggestion_id)
+    with pytest.raises(InvalidDecision, match="24 hours") as caught:
+        await desk.approvals.decide(
+            desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, action, text
+        )
+    assert "template follow-up" in str(caught.value) and "/remind" in str(caught.value)
+    # nothing happened: the draft is still open for when the customer writes again
+    assert await outbound_rows(desk.pool, desk.ref.org_id) == []
+    assert await corpus_rows(desk.pool, desk.ref.org_id) == []
+    async with desk.pool.acquire() as conn:
+        status = await conn.fetchval(
+            "SELECT status FROM reply_suggestions WHERE id = $1", outcome.suggestion_id
+        )
+        entries = await audit.for_entity(
+            conn, desk.ref.org_id, "reply_suggestion", outcome.suggestion_id
+        )
+    assert status == "pending" and entries == []
+    assert await desk.outbound.read("probe", count=10, block_ms=100) == []
+
+
+@pytest.mark.parametrize(
+    ("template", "allowed"),
+    [({"name": "HX0123", "language": "es", "variables": {"1": "Ana"}}, True), (None, False)],
+)
+async def test_a_followup_goes_into_a_closed_window_only_as_a_template(desk, template, allowed):
+    from bot.staff.followups import send_followup
+
+    outcome = await draft_for(desk, "How long does shipping to Spain take?")
+    metadata = {"send_as": "template", "template": template}
+    async with desk.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE reply_suggestions SET kind = 'followup', message_id = NULL, metadata = $2"
+            " WHERE id = $1",
+            outcome.suggestion_id,
+            metadata,
+        )
+    await _close_the_window(desk.pool, outcome.suggestion_id)
+    default = SENDERS["followup"]
+    register_sender("followup", send_followup)
+    try:
+        if not allowed:  # the template is missing: free text would be refused by WhatsApp
+            with pytest.raises(InvalidDecision, match="24 hours"):
+                await desk.approvals.decide(
+                    desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve"
+                )
+            return
+        result = await desk.approvals.decide(
+            desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve"
+        )
+    finally:
+        register_sender("followup", default)
+    [sent] = await outbound_rows(desk.pool, desk.ref.org_id)
+    assert sent["id"] == result.outbound_message_id and sent["content_type"] == "template"
