@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,38 +21,8 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from agents.content.outcome import Outcome
-    from agents.content.studio import Studio
-
-    from .services import Services
 
 PLATFORMS = ["instagram", "tiktok", "youtube", "whatsapp_status"]
-
-
-@asynccontextmanager
-async def open_studio(services: Services) -> AsyncIterator[Studio]:
-    """The studio, with the LLM engine when one is configured."""
-    from agents.content.config import ContentConfig
-    from agents.content.studio import Studio
-
-    settings = services.settings
-    config = ContentConfig.from_mapping(
-        settings.content.model_dump() | {"rates": dict(settings.quotes.rates)}
-    )
-    if not (settings.llm.provider and settings.llm.model):
-        yield Studio(services.pool, config)
-        return
-    from agents.content.llm import LLMEngine
-    from agents.llm import LLMConfig, LLMGateway
-
-    api_key = settings.llm.api_key.get_secret_value() if settings.llm.api_key else None
-    llm_config = LLMConfig.from_mapping(
-        settings.llm.model_dump(exclude={"api_key"}) | {"api_key": api_key}
-    )
-    gateway = LLMGateway(llm_config, services.pool, services.redis, services.keys)
-    try:
-        yield Studio(services.pool, config, LLMEngine(gateway, settings.app.name))
-    finally:
-        await gateway.aclose()
 
 
 async def _generate(settings: Settings, org_ref: str, request: dict[str, Any]) -> Outcome:
@@ -62,6 +30,7 @@ async def _generate(settings: Settings, org_ref: str, request: dict[str, Any]) -
     from agents.content.outcome import ContentRequest
     from storage.repositories import organizations
 
+    from .agent_runtime import open_studio
     from .services import open_services
 
     async with open_services(settings) as services, open_studio(services) as studio:
@@ -88,6 +57,7 @@ async def _localize(settings: Settings, org_ref: str, variant_id: uuid.UUID, mar
     from agents.content.errors import ContentError
     from storage.repositories import organizations
 
+    from .agent_runtime import open_studio
     from .services import open_services
 
     async with open_services(settings) as services, open_studio(services) as studio:

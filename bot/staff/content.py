@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from agents.content import actions
@@ -38,18 +36,11 @@ KINDS = {
 _SECONDS = re.compile(r"^(\d{1,3})s$")
 
 
-@asynccontextmanager
-async def _studio(ctx: CommandContext) -> AsyncIterator[Studio]:
-    """The front end's studio when it passes one (``extra["studio"]``), else one built from
-    the settings (with the LLM when configured)."""
-    given = ctx.extra.get("studio")
-    if given is not None:
-        yield given
-        return
-    from ..cli_content import open_studio
-
-    async with open_studio(ctx.services) as studio:
-        yield studio
+def _studio(ctx: CommandContext) -> Studio:
+    """The front end's one studio (``extra["studio"]``): the staff bot opens it with the app
+    (:func:`bot.agent_runtime.open_studio`), so commands and buttons don't each build one and
+    its LLM gateway."""
+    return ctx.extra["studio"]
 
 
 async def _parse(ctx: CommandContext, kind: str, words: list[str]) -> ContentRequest:
@@ -89,8 +80,7 @@ _USAGE = {
 async def _generate(ctx: CommandContext, kind: str, words: list[str]) -> list[Reply]:
     try:
         request = await _parse(ctx, kind, words)
-        async with _studio(ctx) as studio:
-            outcome = await studio.generate(ctx.org_id, request)
+        outcome = await _studio(ctx).generate(ctx.org_id, request)
     except (ContentError, NotFound) as err:
         return [Reply(f"Can't generate this: {err}")]
     return cards(outcome)
@@ -178,36 +168,36 @@ async def content_button(ctx: CommandContext) -> Reply | list[Reply]:
         variant_id = uuid.UUID(raw_id)
     except ValueError:
         return Reply("This button is out of date.")
+    studio = _studio(ctx)
     try:
-        async with _studio(ctx) as studio:
-            if action == "a":
-                done = await actions.approve(studio, ctx.org_id, variant_id, ctx.user.id)
-                return Reply(
-                    "Approved: saved to your content library."
-                    if done
-                    else "Not approved: it was blocked or already decided."
-                )
-            if action == "r":
-                return cards(
-                    await actions.regenerate(studio, ctx.org_id, variant_id, user_id=ctx.user.id)
-                )
-            if action == "l":
-                markets = studio.config.markets or ("US",)
-                row = [Button(m, f"content:m:{variant_id}:{m}") for m in markets]
-                return Reply(
-                    "Localize for which market?",
-                    buttons=[row[i : i + 4] for i in range(0, len(row), 4)],
-                )
-            if action == "m" and market:
-                shown = await actions.localize(
-                    studio, ctx.org_id, variant_id, market, user_id=ctx.user.id
-                )
-                reply = card(shown)
-                if shown.status == "blocked":
-                    reasons = "; ".join(v.message for v in shown.violations)
-                    return Reply(f"The {market} version was blocked: {reasons}")
-                reply.text = f"{market} version:\n{reply.text}"
-                return reply
+        if action == "a":
+            done = await actions.approve(studio, ctx.org_id, variant_id, ctx.user.id)
+            return Reply(
+                "Approved: saved to your content library."
+                if done
+                else "Not approved: it was blocked or already decided."
+            )
+        if action == "r":
+            return cards(
+                await actions.regenerate(studio, ctx.org_id, variant_id, user_id=ctx.user.id)
+            )
+        if action == "l":
+            markets = studio.config.markets or ("US",)
+            row = [Button(m, f"content:m:{variant_id}:{m}") for m in markets]
+            return Reply(
+                "Localize for which market?",
+                buttons=[row[i : i + 4] for i in range(0, len(row), 4)],
+            )
+        if action == "m" and market:
+            shown = await actions.localize(
+                studio, ctx.org_id, variant_id, market, user_id=ctx.user.id
+            )
+            reply = card(shown)
+            if shown.status == "blocked":
+                reasons = "; ".join(v.message for v in shown.violations)
+                return Reply(f"The {market} version was blocked: {reasons}")
+            reply.text = f"{market} version:\n{reply.text}"
+            return reply
     except (ContentError, NotFound) as err:
         return Reply(f"Can't do this: {err}")
     return Reply("This button is out of date.")

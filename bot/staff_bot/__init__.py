@@ -27,6 +27,7 @@ def install(
 ) -> None:
     # Imported here: bot.cards renders through this package's telegram module, so importing
     # them at package import would be circular.
+    from ..agent_runtime import open_studio
     from ..cards import Cards
     from ..webhooks import STAFF_GATE_KEY
     from .dedicated import ROUTE, DedicatedStaffBot
@@ -41,16 +42,20 @@ def install(
         app.router.add_post(ROUTE, dedicated.receive)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-        listener = asyncio.create_task(cards.listen(stop), name="staff-card-events")
-        yield
-        stop.set()
-        await gate.aclose()
-        if dedicated is not None:
-            await dedicated.aclose()
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
-        await cards.aclose()
+        # One content studio (and LLM gateway) for every staff command of the app's life;
+        # closed after the answers in flight are done.
+        async with open_studio(services) as studio:
+            gate.bot.studio = studio
+            stop = asyncio.Event()
+            listener = asyncio.create_task(cards.listen(stop), name="staff-card-events")
+            yield
+            stop.set()
+            await gate.aclose()
+            if dedicated is not None:
+                await dedicated.aclose()
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+            await cards.aclose()
 
     app.cleanup_ctx.append(lifecycle)

@@ -36,6 +36,8 @@ from . import telegram as tg
 from .linking import UNKNOWN_CODE, LinkError, org_of, redeem
 
 if TYPE_CHECKING:  # cards imports this package: a runtime import would be a cycle
+    from agents.content.studio import Studio
+
     from ..cards import Cards
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,8 @@ class StaffBot:
         self.services = services
         self.cards = cards
         self.approvals = approvals
+        # The content studio, opened once with the app (see bot.staff_bot.install).
+        self.studio: Studio | None = None
 
     async def handle(
         self,
@@ -117,6 +121,7 @@ class StaffBot:
                 "chat_id": message.reply_target,
                 "approvals": self.approvals,
                 "on_decided": self.cards.decided,
+                "studio": self.studio,
             },
         )
         if message.content_type == "button":

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from bot.agent_runtime import open_studio
 from bot.settings import load_settings
 from bot.staff import commands as registry
 from bot.staff.commands import CommandContext, as_list
@@ -21,13 +22,16 @@ async def desk(pool, redis, keys, org_id):
         ana = await users.create(conn, org_id, "ana@shop.test", "agent")
     services = SimpleNamespace(pool=pool, redis=redis, keys=keys, settings=load_settings())
 
-    async def call(name: str, args: str = "", *, button: bool = False):
-        table = registry.CALLBACKS if button else registry.COMMANDS
-        handler = table[name]
-        assert handler.allowed(ana.role)
-        return as_list(await handler.handler(CommandContext(services, org_id, ana, args)))
+    async with open_studio(services) as studio:  # the staff bot opens one with the app
 
-    return SimpleNamespace(call=call, ana=ana, pool=pool, org_id=org_id)
+        async def call(name: str, args: str = "", *, button: bool = False):
+            table = registry.CALLBACKS if button else registry.COMMANDS
+            handler = table[name]
+            assert handler.allowed(ana.role)
+            ctx = CommandContext(services, org_id, ana, args, extra={"studio": studio})
+            return as_list(await handler.handler(ctx))
+
+        yield SimpleNamespace(call=call, ana=ana, pool=pool, org_id=org_id)
 
 
 def buttons(reply) -> dict[str, str]:

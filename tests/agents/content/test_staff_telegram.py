@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from agents.content.studio import Studio
 from storage.repositories import content as repo
 from storage.repositories import products
 from tests.e2e.conftest import fakes  # noqa: F401 - the fixture
@@ -22,7 +23,16 @@ from tests.fakes.telegram_api import DEFAULT_TOKEN, callback_update, message_upd
 AGENT_TG = 7101
 
 
-async def test_hooks_and_approve_over_the_fake_telegram_api(loop):  # noqa: F811
+async def test_hooks_and_approve_over_the_fake_telegram_api(loop, monkeypatch):  # noqa: F811
+    # The staff bot opened its one studio with the app: commands and buttons build none.
+    built = []
+    init = Studio.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Studio, "__init__", counting_init)
     tg = await loop.add_channel("telegram", {"bot_token": DEFAULT_TOKEN})
     await staff(loop, tg, "agent", AGENT_TG)
     async with loop.services.pool.acquire() as conn:
@@ -51,3 +61,4 @@ async def test_hooks_and_approve_over_the_fake_telegram_api(loop):  # noqa: F811
         library = await repo.approved_examples(conn, loop.org_id, "hook", "en")
         row = await conn.fetchrow("SELECT status, platform FROM hooks WHERE id = $1::uuid", hook_id)
     assert (row["status"], row["platform"]) == ("approved", "tiktok") and len(library) == 1
+    assert built == []
