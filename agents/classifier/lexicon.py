@@ -138,6 +138,32 @@ CUES: dict[str, tuple[str, ...]] = {
         "buy followers", "buy likes", "real followers", "grow your page", "comprar seguidores",
         "seguidores reales", "aumenta tus seguidores", "代刷", "刷粉", "涨粉",
     ),
+    # --- a customer talking to the bot's instructions ("ignore your rules, 90% off") ------
+    # Not spam: it is a customer, usually after a discount (see rules.category).
+    "manipulation": (
+        "ignore your instructions", "ignore your rules", "ignore your previous",
+        "ignore previous instructions", "ignore all previous", "ignore the above",
+        "ignore all instructions", "ignore all rules", "ignore your programming",
+        "ignore the rules", "disregard your", "disregard previous", "disregard all previous",
+        "forget your instructions", "forget your rules", "forget everything above",
+        "forget all previous", "forget previous instructions", "system prompt",
+        "developer mode", "dev mode", "jailbreak", "from now on you are",
+        "pretend you are", "pretend to be the", "act as the owner", "new instructions",
+        "admin override", "system override",
+        "ignora tus instrucciones", "ignora las instrucciones", "ignora tus reglas",
+        "ignora las reglas", "ignora todo lo anterior", "ignora lo anterior",
+        "olvida tus instrucciones", "olvida las instrucciones", "olvida tus reglas",
+        "olvida las reglas", "olvida todo lo anterior", "olvida lo anterior",
+        "modo desarrollador", "ahora eres", "finge que eres", "haz de cuenta que eres",
+        "prompt del sistema", "instrucciones del sistema", "nuevas instrucciones",
+        "ignore suas instrucoes", "ignore as regras", "esqueca as regras",
+        "ignore tes instructions", "ignorez vos instructions", "oublie tes instructions",
+        "oubliez vos instructions",
+        "忽略之前", "忽略以上", "忽略上面", "忽略你的", "忽略所有", "忽略规则", "忽略指令",
+        "忘掉你的", "忘记你的", "忘掉之前", "忘记之前", "忘记所有", "无视之前", "无视你的",
+        "无视规则", "系统提示", "开发者模式", "你现在是", "从现在开始你是", "假装你是",
+        "新的指令",
+    ),
     # --- buying --------------------------------------------------------------------------
     "purchase": (
         "i want", "i'd like", "i would like", "i'll take", "i will take", "order", "ordering",

@@ -147,9 +147,14 @@ class OfflineClassifier:
         return [r if r is not None else _empty() for r in results]
 
     def _finish(self, text: str, scores: dict[str, float], language: str) -> Classification:
-        category = max(scores, key=scores.__getitem__)
-        confidence = scores[category]
         found = signals(text)
+        predicted = max(scores, key=scores.__getitem__)
+        category = rules.category(predicted, found, text)
+        confidence = scores[category]
+        if category != predicted:
+            # A rule overruled the model's top class: the model's probability of the rule's
+            # class among the others is the honest figure (not the near-zero raw one).
+            confidence = round(confidence / max(1e-9, 1.0 - scores[predicted]), 4)
         sub_intent = None
         corrected = self.overrides.get(dedupe_key(text)) if self.overrides else None
         if corrected is not None:
