@@ -61,6 +61,8 @@ ERROR_CODES = ErrorCodes(
         # "api minute-quota reach limit, must slower, retry next minute"
         45011: 60.0,
     },
+    # Both are the customer-service window: WindowClosed is permanent (never retried), and
+    # the explanation reaches staff on the failed message.
     window_closed=frozenset(
         {
             45015,  # "response out of time limit": no interaction within 48 hours
@@ -69,6 +71,13 @@ ERROR_CODES = ErrorCodes(
             45047,
         }
     ),
+    explain={
+        45015: "not sent: the customer has not written to the account for 48 hours, and "
+        "WeChat accepts customer-service messages only within 48 hours of their last "
+        "interaction; it can go out once they write again",
+        45047: "not sent: WeChat's limit on customer-service messages since the customer's "
+        "last interaction is used up; more can go out once they write again",
+    },
 )
 
 

@@ -16,7 +16,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -49,6 +49,9 @@ class ErrorCodes:
     rate_limited: Mapping[int, float | Callable[[], float]]
     window_closed: frozenset[int] = frozenset()
     busy: frozenset[int] = frozenset({-1})  # "system busy, retry later"
+    # code → what it means for the merchant, put before the platform's terse errmsg (the
+    # reason ends up on the failed message, where staff read it)
+    explain: Mapping[int, str] = field(default_factory=dict)
 
 
 class WeChatAPI:
@@ -174,6 +177,8 @@ class WeChatAPI:
         message = str(reply.get("errmsg") or "no errmsg")
         reason = f"{during}: errcode {code}: {self._scrub(message)}"
         codes = self.codes
+        if code in codes.explain:
+            reason = f"{codes.explain[code]} ({reason})"
         if code in codes.auth or (token_refreshed and code in codes.token_invalid):
             return ChannelAuthError(reason, code=str(code))
         if code in codes.rate_limited:

@@ -24,7 +24,9 @@ from channels.errors import (
     WindowClosed,
 )
 from channels.models import Button, ChannelRef, Media, OutboundMessage
+from channels.pacer import Pacer
 from channels.registry import CHANNELS
+from channels.retry import RetryPolicy, deliver
 from channels.wechat import WeChatAdapter
 from tests.fakes.wechat_api import (
     OA_EXPIRED,
@@ -615,3 +617,32 @@ async def test_aclose_is_idempotent(fake) -> None:
     await adapter.aclose()
     await adapter.aclose()
     assert adapter.api._session is None
+
+
+@pytest.mark.parametrize(
+    ("errcode", "errmsg", "explained"),
+    [
+        (45015, "response out of time limit", "48 hours"),
+        (45047, "out of response count limit", "limit on customer-service messages"),
+    ],
+)
+async def test_wechat_reply_time_and_count_limits_are_permanent_and_explained(
+    fake, online, redis, keys, errcode, errmsg, explained
+) -> None:
+    """45015 (48 h since the user's last interaction) and 45047 (customer-service message
+    count used up): deliver() gives up after one call — waiting can't help until the user
+    writes again — and the reason says so in words staff understand."""
+    fake.fail_next(200, {"errcode": errcode, "errmsg": errmsg}, path_contains="custom/send")
+    with pytest.raises(WindowClosed) as caught:
+        await deliver(
+            online,
+            OutboundMessage(recipient_id="o", text="hi"),
+            pacer=Pacer(redis, keys, {}),
+            policy=RetryPolicy(max_attempts=4, base_delay=0),
+            org_id=online.ref.org_id,
+            channel_id=online.ref.id,
+        )
+    assert len(fake.calls_to("custom/send")) == 1 and fake.sent == []
+    assert not caught.value.retryable and caught.value.code == str(errcode)
+    assert explained in caught.value.reason and "write again" in caught.value.reason
+    assert f"errcode {errcode}" in caught.value.reason  # the platform's own words are kept

@@ -268,6 +268,38 @@ async def test_wechat_handshake_and_plaintext_message(stack):
     assert await _count_messages(stack, ref) == 1
 
 
+@pytest.mark.parametrize("errcode", [45015, 45047])
+async def test_wechat_reply_limit_fails_the_message_once_with_a_reason_staff_can_read(
+    stack, errcode
+):
+    """WeChat's own limits (48 h since the last interaction; the customer-service message
+    count) are refused by the platform even when our record says the window is open: the
+    reply fails at once, without retries, and the message row says why."""
+    ref = await stack.add_channel("wechat", WECHAT)
+    xml = (
+        WEBHOOKS / "wechat/official_account_xml/test_parser__test_parse_text_message.xml"
+    ).read_bytes()
+    async with stack.http.post(stack.url(ref), params=plain_query(WECHAT["token"]), data=xml):
+        pass
+    [inbound] = await stack.fetch(
+        "SELECT conversation_id, customer_id FROM messages WHERE channel_id = $1", ref.id
+    )
+    async with stack.services.pool.acquire() as conn:  # our own 48-hour check lets it through
+        await conn.execute(
+            "UPDATE conversations SET last_inbound_at = now() WHERE id = $1",
+            inbound["conversation_id"],
+        )
+    stack.fakes.wechat.fail_next(
+        200, {"errcode": errcode, "errmsg": "limit"}, path_contains="custom/send"
+    )
+    reply = await _queue_reply(stack, ref, inbound, "Still interested?")
+    await stack.wait_for("SELECT status FROM messages WHERE id = $1", reply, expect="failed")
+    [row] = await stack.fetch("SELECT error FROM messages WHERE id = $1", reply)
+    assert row["error"].startswith("WindowClosed: not sent:") and "write again" in row["error"]
+    assert len(stack.fakes.wechat.calls_to("custom/send")) == 1
+    assert stack.fakes.wechat.sent == []
+
+
 async def test_wecom_url_check_and_encrypted_message(stack):
     ref = await stack.add_channel("wecom", WECOM)
     check = wecom_url_check(WECOM["token"], WECOM_KEY, WECOM["corp_id"], "echo-1234")
