@@ -127,8 +127,9 @@ async def localize(
             else None
         )
         plat = platform(row.platform)
-        ctx, _ = await studio.context(conn, org_id, plat, params.language, params.market, facts)
-        glossary = await repo.glossary(conn, org_id)
+        # The market's parameters, read once above, and the glossary, read once here.
+        audience = await studio.audience(conn, org_id, plat, params.language, params, facts)
+    ctx = audience.checks
     variant = _as_variant(row, scenes)
     ctx.source_text = variant.full_text()
     engine = "offline"
@@ -142,7 +143,7 @@ async def localize(
             )
         terms = [
             {k: t[k] for k in ("term", "rule", "translation", "target_language")}
-            for t in glossary
+            for t in audience.glossary
             if t["target_language"] in (None, params.language)
         ]
         try:
@@ -159,7 +160,7 @@ async def localize(
         except LLMUnavailable as err:
             raise TranslationUnavailable(f"the LLM could not translate this piece: {err}") from err
         engine = "llm"
-    adapted = studio.market_adapt(variant, ctx, params)
+    adapted = studio.market_adapt(variant, audience)
     violations = check(adapted, ctx)
     status = status_for(violations)
     resolution = "blocked" if status == "blocked" else ("shown" if violations else None)

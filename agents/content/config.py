@@ -1,4 +1,4 @@
-"""What the studio is told (built by ``bot/`` from the ``content`` settings section)."""
+"""What the studio is told (built by ``bot/`` from the ``content`` and ``quotes`` settings)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,26 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from agents.quotes.pricing import Rates
+
 
 @dataclass(frozen=True)
 class ContentConfig:
     default_variants: int = 3
     max_variants: int = 20
     ab_confidence: float = 0.95
-    # Units of each currency per 1 USD.
-    rates: Mapping[str, Decimal] = field(default_factory=lambda: {"USD": Decimal(1)})
+    # The installation's exchange rates (config.yaml ``quotes``); each org's own
+    # ``settings["quotes"]`` go over them, exactly as for its quotations.
+    rates: Rates = field(default_factory=lambda: Rates("USD", {"USD": Decimal(1)}))
     # Markets the bot's Localize button offers.
     markets: tuple[str, ...] = ()
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> ContentConfig:
+        """``values``: the content settings plus the quotes' ``rates`` (units of each currency
+        per one ``rate_base``)."""
         data = dict(values)
-        data["rates"] = {str(k).upper(): Decimal(str(v)) for k, v in data["rates"].items()}
+        per_base = {str(k).upper(): Decimal(str(v)) for k, v in data.pop("rates").items()}
+        data["rates"] = Rates(str(data.pop("rate_base", "USD")).upper(), per_base)
         data["markets"] = tuple(str(m).upper() for m in data.get("markets") or ())
         return cls(**data)

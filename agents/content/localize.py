@@ -8,9 +8,11 @@ numbers and the glossary are right whatever the model wrote.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
+
+from agents.quotes.pricing import Rates
 
 from .checks import Term
 from .errors import ContentError
@@ -63,23 +65,22 @@ def convert_units(text: str, system: str) -> str:
     return text
 
 
-def convert_price(amount: Decimal, source: str, target: str, rates: Mapping[str, Decimal]) -> str:
-    """``amount`` in ``target`` currency, with ``rates`` = units of each currency per 1 USD."""
+def convert_price(amount: Decimal, source: str, target: str, rates: Rates) -> str:
+    """``amount`` in ``target`` currency at the org's rates: the quotes' conversion (one rate
+    at 6 decimals), rounded half up to the currency's precision."""
     source, target = source.upper(), target.upper()
-    if source == target:
-        value = amount
-    else:
-        missing = [c for c in (source, target) if c not in rates]
-        if missing:
-            raise ContentError(
-                f"no exchange rate for {', '.join(missing)}: add it to quotes.rates in config.yaml"
-            )
-        value = amount / rates[source] * rates[target]
+    rate = rates.rate(source, target)
+    if rate is None:
+        missing = [c for c in (source, target) if c != rates.base and c not in rates.per_base]
+        raise ContentError(
+            f"no exchange rate for {', '.join(missing)}: add it to quotes.rates in config.yaml "
+            "(or the organization's quotes settings)"
+        )
     places = Decimal("1") if target in _ZERO_DECIMALS else Decimal("0.01")
-    return f"{value.quantize(places, ROUND_HALF_UP)} {target}"
+    return f"{(amount * rate).quantize(places, ROUND_HALF_UP)} {target}"
 
 
-def convert_prices(text: str, target: str, rates: Mapping[str, Decimal]) -> str:
+def convert_prices(text: str, target: str, rates: Rates) -> str:
     """Every price in ``text`` ("12.50 USD", "$12.50") in the ``target`` currency."""
 
     def swap(m: re.Match[str]) -> str:
@@ -127,7 +128,7 @@ def adapt(
     *,
     unit_system: str | None,
     currency: str | None,
-    rates: Mapping[str, Decimal],
+    rates: Rates,
     terms: Sequence[Term],
     language: str,
     emoji_density: str | None = None,

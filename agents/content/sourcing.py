@@ -13,16 +13,14 @@ import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from storage.repositories import content as repo
-
 from . import offline
-from .checks import CheckContext, Violation, check
+from .checks import Violation, check
 from .models import Facts, Variant
 from .outcome import ContentRequest
 from .platforms import Platform
 
 if TYPE_CHECKING:
-    from .studio import Studio
+    from .studio import Audience, Studio
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +101,7 @@ class Source:
             v.template = PROMPTS[self.req.kind]
         return variants
 
-    async def pick(
-        self, n: int, ctx: CheckContext, market: repo.MarketParams | None
-    ) -> list[Picked]:
+    async def pick(self, n: int, audience: Audience) -> list[Picked]:
         """(variant, status, violations, resolution, prompt name) for every candidate kept —
         the n shown ones and the blocked ones they replaced."""
         first = await self._llm(n, [])
@@ -139,8 +135,8 @@ class Source:
             replacement = drawn >= n
             drawn += 1
             owed -= 1 if replacement else 0
-            candidate = self.studio.market_adapt(candidate, ctx, market)
-            violations = check(candidate, ctx)
+            candidate = self.studio.market_adapt(candidate, audience)
+            violations = check(candidate, audience.checks)
             status = status_for(violations)
             if status == "blocked" and not replacement:
                 picked.append((candidate, status, violations, "regenerated", prompt))

@@ -16,13 +16,15 @@ import json
 import logging
 import random
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
+from agents.quotes.pricing import Rates
 from storage.db import Connection
 from storage.repositories import content as repo
-from storage.repositories import products, prompt_versions
+from storage.repositories import organizations, products, prompt_versions
 
 from .bank_copy import CALLS_TO_ACTION, CAPTION, SCRIPT
 from .bank_hooks import HOOKS
@@ -40,6 +42,17 @@ from .sourcing import OFFLINE_PROMPT, Picked, Source
 log = logging.getLogger(__name__)
 
 KINDS = ("hook", "caption", "script")
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a piece is for, read once per request: the checks' context, the market's
+    parameters (None: no market), the org's glossary rows and its exchange rates."""
+
+    checks: CheckContext
+    market: repo.MarketParams | None
+    glossary: list[dict[str, Any]]
+    rates: Rates
 
 
 class Studio:
@@ -66,13 +79,13 @@ class Studio:
         async with self.pool.acquire() as conn:
             product = await products.get_by_sku(conn, org_id, req.sku)
             facts = from_product(product, language)
-            ctx, market = await self.context(conn, org_id, plat, language, req.market, facts)
+            audience = await self.context(conn, org_id, plat, language, req.market, facts)
             examples = await repo.approved_examples(conn, org_id, req.kind, language)
         notes: list[str] = []
         if req.seconds and req.seconds > plat.video_max_seconds:
             notes.append(f"{plat.name} videos are capped at {plat.video_max_seconds}s here")
         source = Source(self, org_id, req, facts, plat, language, seed, examples, notes)
-        picked = await source.pick(n, ctx, market)
+        picked = await source.pick(n, audience)
         if len([p for p in picked if p[1] != "blocked"]) < n:
             notes.append(
                 f"only {len([p for p in picked if p[1] != 'blocked'])} of {n} variants: the "
@@ -110,9 +123,23 @@ class Studio:
         language: str,
         market: str | None,
         facts: Facts | None,
-    ) -> tuple[CheckContext, repo.MarketParams | None]:
-        """The rules a piece for this audience is checked against."""
+    ) -> Audience:
+        """The rules a piece for this audience is checked against (``market`` a code)."""
+        params = await repo.market_params(conn, org_id, market) if market else None
+        return await self.audience(conn, org_id, plat, language, params, facts)
+
+    async def audience(
+        self,
+        conn: Connection,
+        org_id: uuid.UUID,
+        plat: Platform,
+        language: str,
+        params: repo.MarketParams | None,
+        facts: Facts | None,
+    ) -> Audience:
+        """The same for a market whose parameters the caller has read already."""
         rows = await repo.red_line_rules(conn, org_id)
+        market = params.market if params else None
         rules = [r for r in map(org_rule, rows) if r is not None]
         disclaimers = [
             Disclaimer(r["pattern"], "org_required_disclaimer", r["id"])
@@ -122,42 +149,38 @@ class Studio:
             and (r["market"] is None or (market or "").upper() == r["market"].upper())
             and (r["platform"] in (None, plat.name))
         ]
-        params = None
-        if market:
-            params = await repo.market_params(conn, org_id, market)
+        if params:
             rules += market_rules(params.market, params.forbidden_phrases)
             disclaimers += [
                 Disclaimer(d, f"market_{params.market.lower()}_disclaimer")
                 for d in params.required_disclaimers
             ]
-        terms = [_term(t) for t in await repo.glossary(conn, org_id)]
+        glossary = await repo.glossary(conn, org_id)
+        org = await organizations.get(conn, org_id)
+        rates = self.config.rates.for_org(org.settings)
         trusted = facts.corpus() if facts else ""
         if facts and facts.price is not None and params and params.currency:
             # The market's price is ours too: converted by our code from the catalog's.
-            converted = convert_price(
-                facts.price, facts.currency, params.currency, self.config.rates
-            )
-            trusted += "\n" + converted
+            trusted += "\n" + convert_price(facts.price, facts.currency, params.currency, rates)
         ctx = CheckContext(
             platform=plat,
             language=language,
             market=market,
             rules=rules,
             disclaimers=disclaimers,
-            glossary=terms,
+            glossary=[_term(t) for t in glossary],
             trusted_text=trusted,
         )
-        return ctx, params
+        return Audience(ctx, params, glossary, rates)
 
-    def market_adapt(
-        self, variant: Variant, ctx: CheckContext, market: repo.MarketParams | None
-    ) -> Variant:
+    def market_adapt(self, variant: Variant, audience: Audience) -> Variant:
         """Units, prices, glossary, emoji and disclaimers for the market (if any)."""
+        ctx, market = audience.checks, audience.market
         return adapt(
             variant,
             unit_system=market.unit_system if market else None,
             currency=market.currency if market else None,
-            rates=self.config.rates,
+            rates=audience.rates,
             terms=ctx.glossary,
             language=ctx.language,
             emoji_density=market.emoji_density if market else None,

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from storage.repositories.quotations import NewItem
 
@@ -36,6 +37,14 @@ class Rates:
 
     base: str
     per_base: Mapping[str, Decimal]
+
+    def for_org(self, org_settings: Mapping[str, Any]) -> Rates:
+        """These (config.yaml) rates with the org's own ``settings["quotes"]`` ``rate_base``
+        and ``rates`` over them: what every price conversion of that org uses."""
+        own = org_settings.get("quotes") or {}
+        per_base = {k.upper(): Decimal(str(v)) for k, v in self.per_base.items()}
+        per_base.update({k.upper(): Decimal(str(v)) for k, v in (own.get("rates") or {}).items()})
+        return Rates(str(own.get("rate_base", self.base)).upper(), per_base)
 
     def rate(self, source: str, target: str) -> Decimal | None:
         """How many ``target`` one ``source`` buys, at 6 decimals; None when not configured."""

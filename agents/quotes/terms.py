@@ -58,13 +58,11 @@ def resolve_terms(
 ) -> Terms:
     """The terms of a new quote: the request's choices, then the org's, then the defaults."""
     own = org_settings.get("quotes") or {}
-    rates = {k.upper(): Decimal(str(v)) for k, v in defaults.rates.items()}
-    rates.update({k.upper(): Decimal(str(v)) for k, v in (own.get("rates") or {}).items()})
     validity = int(own.get("validity_days", defaults.validity_days))
     today = (now or datetime.now(UTC)).astimezone(merchant_zone(org_timezone)).date()
     return Terms(
         currency=(currency or own.get("currency") or defaults.currency or org_currency).upper(),
-        rates=Rates(own.get("rate_base", defaults.rate_base).upper(), rates),
+        rates=Rates(defaults.rate_base, defaults.rates).for_org(org_settings),
         payment_terms=own.get("payment_terms", defaults.payment_terms),
         incoterm=incoterm or own.get("incoterm", defaults.incoterm),
         incoterm_place=incoterm_place

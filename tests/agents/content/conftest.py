@@ -15,15 +15,19 @@ import pytest
 
 from agents.content.config import ContentConfig
 from agents.content.studio import Studio
+from agents.quotes.pricing import Rates
 from storage.repositories import organizations, products
 
-RATES = {
-    "USD": Decimal("1"),
-    "EUR": Decimal("0.92"),
-    "BRL": Decimal("5.40"),
-    "CNY": Decimal("7.10"),
-    "MXN": Decimal("17.0"),
-}
+RATES = Rates(
+    "USD",
+    {
+        "USD": Decimal("1"),
+        "EUR": Decimal("0.92"),
+        "BRL": Decimal("5.40"),
+        "CNY": Decimal("7.10"),
+        "MXN": Decimal("17.0"),
+    },
+)
 
 
 @pytest.fixture

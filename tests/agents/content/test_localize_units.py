@@ -15,8 +15,12 @@ from agents.content.localize import (
     convert_units,
     limit_emoji,
 )
+from agents.quotes.pricing import Rates
 
-RATES = {"USD": Decimal("1"), "EUR": Decimal("0.92"), "BRL": Decimal("5.40"), "JPY": Decimal("150")}
+RATES = Rates(
+    "USD",
+    {"USD": Decimal("1"), "EUR": Decimal("0.92"), "BRL": Decimal("5.40"), "JPY": Decimal("150")},
+)
 
 
 @pytest.mark.parametrize(
@@ -45,6 +49,19 @@ def test_currency_conversion_rounds_half_up_to_the_currency_precision():
     assert convert_price(Decimal("12.50"), "USD", "JPY", RATES) == "1875 JPY"
     with pytest.raises(ContentError, match="MXN"):
         convert_price(Decimal(1), "USD", "MXN", RATES)
+
+
+def test_currency_conversion_is_the_quotes_one_with_the_org_rate_base_and_rates():
+    # Rates per CNY (rate_base), and an org of its own overriding the EUR rate: the same
+    # conversion a quotation of that org makes, to the cent.
+    per_cny = Rates("CNY", {"USD": Decimal("0.14"), "EUR": Decimal("0.13")})
+    assert convert_price(Decimal("100"), "CNY", "USD", per_cny) == "14.00 USD"
+    assert convert_price(Decimal("14"), "USD", "CNY", per_cny) == "100.00 CNY"
+    org = per_cny.for_org({"quotes": {"rates": {"eur": "0.125"}}})
+    assert convert_price(Decimal("100"), "CNY", "EUR", org) == "12.50 EUR"
+    assert convert_price(Decimal("7"), "USD", "EUR", org) == (
+        f"{(Decimal(7) * org.rate('USD', 'EUR')).quantize(Decimal('0.01'))} EUR"
+    )
 
 
 def test_prices_in_text_are_converted_whatever_their_notation():

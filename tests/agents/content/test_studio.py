@@ -9,6 +9,21 @@ from agents.content.errors import TranslationUnavailable
 from agents.content.outcome import ContentRequest
 from storage.errors import NotFound
 from storage.repositories import content as repo
+from storage.repositories import organizations
+
+
+def count_calls(monkeypatch, module, *names: str) -> dict[str, int]:
+    """Count calls of the module's functions (they still run, on the real database)."""
+    counts = dict.fromkeys(names, 0)
+    for name in names:
+        real = getattr(module, name)
+
+        async def counted(*args, _name=name, _real=real, **kwargs):
+            counts[_name] += 1
+            return await _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    return counts
 
 
 async def test_hooks_are_stored_ranked_with_their_prompt_version(pool, studio, org_id):
@@ -89,6 +104,18 @@ async def test_generating_for_a_market_converts_and_adds_its_disclaimer(studio, 
         assert shown.violations == []
 
 
+async def test_market_prices_use_the_orgs_own_quote_rates(pool, studio, org_id):
+    # The org's settings["quotes"] rates win over config.yaml's, as on its quotations.
+    async with pool.acquire() as conn:
+        await organizations.update_settings(conn, org_id, {"quotes": {"rates": {"BRL": "6"}}})
+    outcome = await studio.generate(
+        org_id, ContentRequest("caption", "BTL-500", "instagram", "pt", market="BR", n=2, seed=2)
+    )
+    for shown in outcome.shown:
+        assert "75.00 BRL" in shown.variant.text  # 12.50 USD x 6
+        assert shown.violations == []  # the converted price is trusted, not a made-up one
+
+
 async def test_an_unknown_product_is_not_found(studio, org_id):
     with pytest.raises(NotFound):
         await studio.generate(org_id, ContentRequest("hook", "NOPE", "instagram", "en"))
@@ -115,13 +142,17 @@ async def test_regenerate_makes_a_new_request_with_the_next_seed(pool, studio, o
     assert [s.variant.text for s in again.shown] != [s.variant.text for s in first.shown]
 
 
-async def test_localize_in_the_same_language_adapts_units_prices_and_glossary(pool, studio, org_id):
+async def test_localize_in_the_same_language_adapts_units_prices_and_glossary(
+    pool, studio, org_id, monkeypatch
+):
     async with pool.acquire() as conn:
         await repo.add_glossary_term(conn, org_id, "AquaFlask")
     outcome = await studio.generate(
         org_id, ContentRequest("caption", "BTL-500", "instagram", "en", n=1, seed=8)
     )
+    reads = count_calls(monkeypatch, repo, "market_params", "glossary")
     local = await actions.localize(studio, org_id, outcome.shown[0].id, "US")
+    assert reads == {"market_params": 1, "glossary": 1}  # each read once per localization
     assert "16.9 fl oz" in local.variant.text and "500 ml" not in local.variant.text
     assert "12.50 USD" in local.variant.text and "AquaFlask 500" in local.variant.text
     async with pool.acquire() as conn:
