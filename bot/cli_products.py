@@ -12,16 +12,15 @@ from .settings import Settings
 
 async def _import(settings: Settings, org_ref: str, path: Path):
     from agents.quotes.catalog import import_catalog
-    from storage.repositories import organizations, quotations
+    from storage.repositories import organizations
 
     from .services import open_services
 
     async with open_services(settings) as services:
         async with services.pool.acquire() as conn:
             org = await organizations.resolve(conn, org_ref)
-            merchant = await quotations.merchant(conn, org.id)
         return await import_catalog(
-            services.pool, org.id, path, default_currency=merchant.default_currency
+            services.pool, org.id, path, default_currency=org.default_currency
         )
 
 

@@ -34,6 +34,9 @@ class Organization(Row):
     settings: dict[str, Any]
     timezone: str
     default_language: str
+    default_currency: str
+    # A local file (absolute, or under the data directory) printed on quotations.
+    logo_path: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -16,7 +16,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from storage.repositories.quotations import Merchant, Quotation, QuotationItem
+from storage.models import Organization
+from storage.repositories.quotations import Quotation, QuotationItem
 
 from . import QuoteError
 from .labels import labels, money, quantity
@@ -41,7 +42,7 @@ def font_path() -> Path:
 
 @dataclass(frozen=True)
 class QuoteDocument:
-    merchant: Merchant
+    merchant: Organization
     quote: Quotation
     items: Sequence[QuotationItem]
     customer_name: str

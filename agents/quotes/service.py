@@ -23,10 +23,10 @@ import redis.asyncio as aioredis
 
 from storage import events
 from storage.db import transaction
-from storage.models import Conversation, Customer
+from storage.models import Conversation, Customer, Organization
 from storage.redis_client import Keys
-from storage.repositories import conversations, customers, products, quotations
-from storage.repositories.quotations import Merchant, Quotation, QuotationItem
+from storage.repositories import conversations, customers, organizations, products, quotations
+from storage.repositories.quotations import Quotation, QuotationItem
 
 from . import QuoteError
 from .extract import StructuredModel, extract_items
@@ -120,7 +120,7 @@ class QuoteService:
     ) -> CreatedQuote:
         """Draft a quote for ``text`` ("500 x SKU-1, 200 x SKU-2 USD FOB") pending approval."""
         async with self.pool.acquire() as conn:
-            merchant = await quotations.merchant(conn, org_id)
+            merchant = await organizations.get(conn, org_id)
             customer = await customers.get(conn, org_id, customer_id)
             conversation = await _conversation(conn, org_id, customer, conversation_id)
             catalog = await products.active(conn, org_id)
@@ -242,7 +242,7 @@ class QuoteService:
                 quote = await quotations.get(conn, org_id, quote.id)
         return quote, deal_id
 
-    def _logo(self, merchant: Merchant) -> Path | None:
+    def _logo(self, merchant: Organization) -> Path | None:
         """A local logo file (absolute, or under the data directory); URLs are not fetched."""
         if not merchant.logo_path or "://" in merchant.logo_path:
             return None

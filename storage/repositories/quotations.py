@@ -82,18 +82,6 @@ class MediaFile(Row):
     created_at: datetime
 
 
-class Merchant(Row):
-    """What a quotation shows of the organization issuing it."""
-
-    id: uuid.UUID
-    name: str
-    settings: dict[str, Any]
-    timezone: str
-    default_language: str
-    default_currency: str
-    logo_path: str | None
-
-
 @dataclass(frozen=True)
 class NewItem:
     product_id: uuid.UUID | None
@@ -109,17 +97,6 @@ class NewItem:
     line_total: Decimal
     moq: int | None
     warnings: list[str]
-
-
-async def merchant(conn: Connection, org_id: uuid.UUID) -> Merchant:
-    record = await conn.fetchrow(
-        "SELECT id, name, settings, timezone, default_language, default_currency, logo_path"
-        " FROM organizations WHERE id = $1",
-        org_id,
-    )
-    if record is None:
-        raise NotFound("organization", org_id)
-    return Merchant.from_record(record)
 
 
 async def next_number(conn: Connection, org_id: uuid.UUID, year: int) -> str:
