@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import LLMUnavailable
-from .offline import Draft, DraftContext, hit_source, product_source
+from .offline import Draft, DraftContext, hit_source, memory_texts, product_source
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,11 @@ class LLMDrafter:
         memories: Sequence[str] = (),
         recent_turns: Sequence[str] = (),
     ) -> Draft:
-        """A checked LLM draft; raises LLMUnavailable when there is none to use."""
+        """A checked LLM draft; raises LLMUnavailable when there is none to use.
+        ``memories`` defaults to the context's, so a caller can hand them over once."""
         from ..llm.schemas import DraftOut  # langchain loads only where an LLM is used
+
+        memories = list(memories) or memory_texts(ctx.memories)
 
         knowledge = [
             f"[{hit.kind}:{hit.id}] {hit.title or ''}\n{hit.text}".strip() for hit in ctx.hits

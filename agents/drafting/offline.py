@@ -5,6 +5,10 @@ itself; a price or purchase question is answered from the catalog — the price,
 offer to quote — and never with a number the catalog doesn't have; complaints get an apology
 (and are escalated by policy); praise a thank-you; greetings a greeting; otherwise a relevant
 knowledge excerpt if one is close enough, or a polite hand-off. Every draft lists its sources.
+
+Recalled memories (``DraftContext.memories``) fill what the message leaves out: a price
+question without a quantity is answered for the quantity the customer mentioned before
+(catalog price × that quantity, said to be based on it), and the memory is cited.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol
 
 from storage.repositories.products import Product
 
@@ -28,6 +32,23 @@ _QUANTITY = re.compile(
 )
 
 
+_CENT = Decimal("0.01")
+# A letter or digit of a script written with spaces (CJK characters are \w to re, but a
+# Chinese word right after a SKU does not make it a longer SKU).
+_WORD = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
+
+
+class Remembered(Protocol):
+    """What the drafter reads of a recalled memory: ``storage.repositories.memories.Memory``
+    rows and ``agents.memory.rules.Fact`` both fit."""
+
+    @property
+    def category(self) -> str | None: ...
+
+    @property
+    def content(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class DraftContext:
     text: str
@@ -37,6 +58,9 @@ class DraftContext:
     customer_name: str | None = None
     shop_name: str = "our shop"
     overrides: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # The customer's recalled memories, most relevant first: Memory rows / facts, or their
+    # plain texts ("Needs 500 pcs").
+    memories: Sequence[Remembered | str] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,10 @@ class OfflineDrafter:
             text, used = render("price_unknown", language, fields, ctx.overrides)
             return Draft(text, used, "template", 0.4, [{"kind": "template", "id": "price_unknown"}])
         quantity = _quantity(ctx.text)
+        remembered = None
+        if quantity is None:
+            remembered = remembered_quantity(ctx.memories)
+            quantity = remembered[0] if remembered else None
         lines, sources = [], []
         used = language
         for product in matched[:3]:
@@ -125,12 +153,44 @@ class OfflineDrafter:
                     line = f"{line} {extra}"
             lines.append(line)
             sources.append(product_source(product))
-        if quantity:
+        if remembered is not None:
+            lines.extend(self._remembered(ctx, language, fields, matched, remembered))
+            sources.append(memory_source(remembered[1]))
+        elif quantity:
             offer, _ = render(
                 "quote_offer", language, {**fields, "quantity": quantity[1]}, ctx.overrides
             )
             lines.append(offer)
         return Draft(" ".join(lines), used, "catalog", 0.75, sources)
+
+    @staticmethod
+    def _remembered(
+        ctx: DraftContext,
+        language: str,
+        fields: dict,
+        matched: Sequence[Product],
+        remembered: tuple[tuple[int, str], Remembered | str],
+    ) -> list[str]:
+        """The lines for a quantity the customer mentioned before: a total at the catalog
+        price when one priced product is in question and the quantity meets its MOQ (the
+        quote math: price × quantity, half-up to the cent), and the offer to quote."""
+        (amount, said), _ = remembered
+        lines = []
+        only = matched[0] if len(matched) == 1 else None
+        if only is not None and only.price is not None and amount >= (only.moq or 0):
+            total = (only.price * amount).quantize(_CENT, rounding=ROUND_HALF_UP)
+            line, _ = render(
+                "remembered_total",
+                language,
+                {**fields, "quantity": said, "total": f"{total:,}", "currency": only.currency},
+                ctx.overrides,
+            )
+            lines.append(line)
+        offer, _ = render(
+            "quote_offer_remembered", language, {**fields, "quantity": said}, ctx.overrides
+        )
+        lines.append(offer)
+        return lines
 
     def _knowledge(self, ctx: DraftContext, language: str) -> Draft | None:
         chunks = [h for h in ctx.hits if _dense(h) >= self.thresholds.knowledge]
@@ -153,7 +213,8 @@ def match_products(text: str, products: Sequence[Product]) -> list[Product]:
             needle = name.lower().strip()
             if len(needle) < 2:
                 continue
-            if re.search(rf"(?<![\w-]){re.escape(needle)}(?![\w-])", lowered) or (
+            # Word boundaries that CJK does not break: "btl-500多少钱" names BTL-500.
+            if re.search(rf"(?<!{_WORD})(?<!-){re.escape(needle)}(?!{_WORD})(?!-)", lowered) or (
                 not needle.isascii() and needle in lowered
             ):
                 best = max(best, len(needle) + (100 if name == product.sku else 0))
@@ -184,6 +245,37 @@ def _quantity(text: str) -> tuple[int, str] | None:
         return None
     amount = int(re.sub(r"[,.]", "", match.group(1)))
     return amount, f"{match.group(1)} {match.group(2)}"
+
+
+def remembered_quantity(
+    memories: Sequence[Remembered | str],
+) -> tuple[tuple[int, str], Remembered | str] | None:
+    """The first (most relevant) remembered quantity in a unit we quote in, with the memory
+    it came from: ((500, "500 pcs"), <Needs 500 pcs>). Memories of another category never
+    count ("Budget: 500 pcs worth" is not a quantity)."""
+    for memory in memories:
+        if isinstance(memory, str):
+            category, content = None, memory
+        else:
+            category, content = memory.category, memory.content
+        if category not in (None, "quantity"):
+            continue
+        found = _quantity(content)
+        if found is not None:
+            return found, memory
+    return None
+
+
+def memory_texts(memories: Sequence[Remembered | str]) -> list[str]:
+    """The memories as the plain sentences a prompt shows."""
+    return [m if isinstance(m, str) else m.content for m in memories]
+
+
+def memory_source(memory: Remembered | str) -> dict[str, Any]:
+    """How a draft cites a memory it used (cards show ``memory: Needs 500 pcs``)."""
+    text = memory if isinstance(memory, str) else memory.content
+    memory_id = getattr(memory, "id", None)
+    return {"kind": "memory", "id": None if memory_id is None else str(memory_id), "title": text}
 
 
 def _dense(hit: Hit) -> float:

@@ -56,6 +56,19 @@ BUILTIN: Mapping[str, Mapping[str, str]] = {
         "entrega. ¿Se la enviamos?",
         "zh": "如需{quantity}，我们可以为您准备正式报价单（含交货条款）。需要发给您吗？",
     },
+    "remembered_total": {
+        "en": "For the {quantity} you mentioned earlier, that comes to {total} {currency}.",
+        "es": "Para la cantidad que nos indicó ({quantity}), serían {total} {currency}.",
+        "zh": "按您之前提到的{quantity}计算，合计{total} {currency}。",
+    },
+    "quote_offer_remembered": {
+        "en": "Based on the {quantity} you mentioned earlier, we can prepare a formal "
+        "quotation with delivery terms. Shall we send it?",
+        "es": "Según la cantidad que nos indicó ({quantity}), podemos preparar una cotización "
+        "formal con las condiciones de entrega. ¿Se la enviamos?",
+        "zh": "根据您之前提到的{quantity}，我们可以为您准备正式报价单（含交货条款）。"
+        "需要发给您吗？",
+    },
     "price_unknown": {
         "en": "Happy to help with pricing! Which product are you interested in, and what "
         "quantity do you need?",

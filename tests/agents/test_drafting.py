@@ -9,7 +9,13 @@ from decimal import Decimal
 import pytest
 
 from agents.classifier.base import Classification
-from agents.drafting.offline import DraftContext, OfflineDrafter, match_products
+from agents.drafting.offline import (
+    DraftContext,
+    OfflineDrafter,
+    match_products,
+    remembered_quantity,
+)
+from agents.memory.rules import Fact
 from agents.policy import decide
 from agents.retrieval.base import Hit
 from storage.repositories.products import Product
@@ -135,6 +141,7 @@ def test_products_match_by_sku_name_or_chinese_keyword():
     assert match_products("the ceramic mug please", [bottle, mug]) == [mug]
     assert match_products("我想要保温杯", [bottle, mug]) == [bottle]
     assert match_products("BTL-5000", [bottle]) == []  # no partial SKU matches
+    assert match_products("BTL-500多少钱", [bottle]) == [bottle]  # Chinese right after a SKU
 
 
 def test_spam_gets_no_draft_and_is_hidden():
@@ -168,3 +175,101 @@ def test_merchant_templates_override_builtin_ones():
         )
     )
     assert draft.text == "Cheers from Acme!"
+
+
+# --- memories: what the customer told us before fills what the message leaves out ---------
+
+
+def test_a_price_question_uses_the_quantity_the_customer_mentioned_before():
+    draft = drafter.draft(
+        DraftContext(
+            "price of BTL-500?",
+            cls("purchase_intent"),
+            products=[product()],
+            memories=[
+                Fact("location", "Based in Madrid", 0.7),
+                Fact("quantity", "Needs 500 pcs", 0.8),
+            ],
+        )
+    )
+    assert "2.10 USD per pcs" in draft.text  # the catalog price, as always
+    assert "For the 500 pcs you mentioned earlier, that comes to 1,050.00 USD." in draft.text
+    assert "Based on the 500 pcs you mentioned earlier" in draft.text
+    assert draft.sources[-1] == {"kind": "memory", "id": None, "title": "Needs 500 pcs"}
+
+
+def test_a_quantity_in_the_message_beats_the_remembered_one():
+    draft = drafter.draft(
+        DraftContext(
+            "price of BTL-500 for 1000 pcs?",
+            cls("purchase_intent"),
+            products=[product()],
+            memories=["Needs 500 pcs"],
+        )
+    )
+    assert "1000 pcs" in draft.text and "500 pcs" not in draft.text.replace("BTL-500", "")
+    assert "mentioned earlier" not in draft.text
+    assert all(s["kind"] != "memory" for s in draft.sources)
+
+
+def test_a_remembered_quantity_below_the_moq_gets_the_moq_note_and_no_total():
+    draft = drafter.draft(
+        DraftContext(
+            "BTL-500 price?",
+            cls("purchase_intent"),
+            products=[product()],
+            memories=["Needs 50 pcs"],
+        )
+    )
+    assert "minimum order for Steel Bottle 500ml is 300 pcs" in draft.text
+    assert "comes to" not in draft.text and "Based on the 50 pcs" in draft.text
+
+
+def test_remembered_quantities_never_price_a_product_without_a_price():
+    draft = drafter.draft(
+        DraftContext(
+            "price of BTL-500?",
+            cls("purchase_intent"),
+            products=[product(price=None)],
+            memories=["Needs 500 pcs"],
+        )
+    )
+    assert "confirm the price" in draft.text and "comes to" not in draft.text
+    assert "USD" not in draft.text
+
+
+def test_only_quantity_memories_count_as_quantities():
+    memories = [Fact("preference", "Wants: 500 pcs in matte black", 0.5)]
+    assert remembered_quantity(memories) is None
+    assert remembered_quantity(["Ships to Lima", "Needs 2,000 units"]) == (
+        (2000, "2,000 units"),
+        "Needs 2,000 units",
+    )
+
+
+def test_remembered_quantity_in_chinese_and_spanish_replies():
+    zh = drafter.draft(
+        DraftContext(
+            "BTL-500多少钱？",
+            cls("purchase_intent", "zh"),
+            products=[product()],
+            memories=["Needs 500 个"],
+        )
+    )
+    assert "按您之前提到的500 个计算，合计1,050.00 USD。" in zh.text
+    es = drafter.draft(
+        DraftContext(
+            "¿precio de BTL-500?",
+            cls("purchase_intent", "es"),
+            products=[product()],
+            memories=["Needs 500 pcs"],
+        )
+    )
+    assert "(500 pcs), serían 1,050.00 USD" in es.text
+
+
+def test_the_greeting_and_hand_off_use_the_customers_name():
+    hello = drafter.draft(DraftContext("hi", cls("other"), customer_name="Ana"))
+    assert hello.text.startswith("Hello Ana!")
+    handoff = drafter.draft(DraftContext("do you sell kayaks?", cls(), customer_name="Ana"))
+    assert "Thanks for your message Ana!" in handoff.text
