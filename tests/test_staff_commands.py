@@ -4,18 +4,21 @@ database and Redis, with drafts made by the real pipeline (stand-in classifier).
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
 
 from agents.classifier.base import Classification
+from agents.followups import daily_stats
+from agents.followups.quiet_hours import zone
 from agents.policy import decide
 from bot.approvals import Approvals
 from bot.cards import Cards
 from bot.outbox import ChannelOutbox
 from bot.staff import commands as registry
 from bot.staff.commands import CommandContext, as_list
-from bot.staff.customers import autopilot, customer, leads, stats
+from bot.staff.customers import _duration, autopilot, customer, leads, stats
 from bot.staff.inbox import PAGE_SIZE, inbox, inbox_page
 from bot.staff_bot.frontend import HINT, StaffBot
 from channels.models import InboundMessage
@@ -165,6 +168,46 @@ async def test_stats_counts_today_and_leaves_out_sandbox_conversations(desk):
         "Rejected: 1",
     ]
     assert lines[7].startswith("Median response time: ") and lines[7] != "Median response time: —"
+
+
+async def test_stats_and_the_daily_sweep_count_by_one_definition(desk):
+    """Regression: /stats had its own SQL — a sandbox *customer* in an unflagged conversation
+    counted, and its median was time-to-decision, not time-to-reply like the sweep's."""
+    a = await desk.say("How long does shipping take?")
+    sandbox = await desk.say("Shipping to Cádiz?", sender="whatsapp:+34600000099")
+    async with desk.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE customers SET is_test = true WHERE id = (SELECT customer_id FROM"
+            " conversations WHERE id = (SELECT conversation_id FROM reply_suggestions"
+            " WHERE id = $1))",
+            sandbox.suggestion_id,
+        )
+    ana = desk.staff.ana
+    await desk.approvals.decide(desk.ref.org_id, a.suggestion_id, ana, "approve")
+    await desk.approvals.decide(desk.ref.org_id, sandbox.suggestion_id, ana, "reject")
+    [reply] = texts(await stats(desk.ctx(desk.staff.viewer)))
+
+    async with desk.pool.acquire() as conn:
+        org = await organizations.get(conn, desk.ref.org_id)
+        today = datetime.now(UTC).astimezone(zone(org.timezone)).date()
+        swept = await daily_stats.compute(conn, desk.ref.org_id, today, org.timezone)
+    assert (swept["inbound"], swept["drafted"], swept["approved"], swept["rejected"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
+    median = swept["median_response_seconds"]
+    assert median is not None
+    assert reply.splitlines()[1:] == [
+        "Inbound messages: 1",
+        "Drafted: 1",
+        "Approved: 1",
+        "Edited: 0",
+        "Auto-sent: 0",
+        "Rejected: 0",
+        f"Median response time: {_duration(median)}",
+    ]
 
 
 # --- /autopilot ---------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 """Daily stats: one ``daily_stats`` row per org per local day.
 
-Figures (sandbox customers and conversations excluded): ``inbound`` customer messages,
-``drafted`` suggestions, staff decisions ``approved`` / ``edited`` / ``rejected``,
-``auto_sent`` replies, and ``median_response_seconds`` — for each customer turn (the first
-inbound message after our last outbound one) the time to our next reply by staff or AI.
+The figures are :func:`storage.repositories.stats.figures` over the org's calendar day — the
+same definitions ``/stats`` shows for today (its docstring says what each one counts; sandbox
+traffic never counts).
 
 The sweep recomputes today and yesterday (the org's calendar) and upserts, so running it
 often, late or from several instances at once gives the same rows.
@@ -16,64 +15,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from storage.db import Connection
+from storage.repositories import stats
 
 from .config import FollowupConfig, SweepResult
 from .quiet_hours import zone
-
-_SUGGESTIONS = """
-SELECT
-  count(*) FILTER (WHERE s.created_at >= $2 AND s.created_at < $3) AS drafted,
-  count(*) FILTER (WHERE s.decided_at >= $2 AND s.decided_at < $3 AND s.reviewer_id IS NOT NULL
-                   AND s.edited_text IS NULL AND s.status IN ('approved', 'sent')) AS approved,
-  count(*) FILTER (WHERE s.decided_at >= $2 AND s.decided_at < $3 AND s.reviewer_id IS NOT NULL
-                   AND (s.status = 'edited' OR (s.status = 'sent' AND s.edited_text IS NOT NULL)))
-      AS edited,
-  count(*) FILTER (WHERE s.decided_at >= $2 AND s.decided_at < $3 AND s.status = 'rejected')
-      AS rejected,
-  count(*) FILTER (WHERE s.decided_at >= $2 AND s.decided_at < $3 AND s.status = 'auto_sent')
-      AS auto_sent
-FROM reply_suggestions s
-JOIN conversations v ON v.id = s.conversation_id
-JOIN customers c ON c.id = v.customer_id
-WHERE s.org_id = $1 AND NOT v.is_test AND NOT c.is_test
-  AND ((s.created_at >= $2 AND s.created_at < $3) OR (s.decided_at >= $2 AND s.decided_at < $3))
-"""
-
-_INBOUND = """
-SELECT count(*)
-FROM messages m
-JOIN conversations v ON v.id = m.conversation_id
-JOIN customers c ON c.id = v.customer_id
-WHERE m.org_id = $1 AND NOT v.is_test AND NOT c.is_test
-  AND m.direction = 'inbound' AND m.content_type <> 'event'
-  AND m.created_at >= $2 AND m.created_at < $3
-"""
-
-_MEDIAN_RESPONSE = """
-SELECT percentile_cont(0.5) WITHIN GROUP (
-           ORDER BY extract(epoch FROM reply.at - m.created_at)) AS median
-FROM messages m
-JOIN conversations v ON v.id = m.conversation_id
-JOIN customers c ON c.id = v.customer_id
-CROSS JOIN LATERAL (
-    SELECT min(o.created_at) AS at FROM messages o
-    WHERE o.conversation_id = m.conversation_id AND o.direction = 'outbound'
-      AND o.sender_type IN ('agent', 'ai') AND o.created_at > m.created_at
-) reply
-WHERE m.org_id = $1 AND NOT v.is_test AND NOT c.is_test
-  AND m.direction = 'inbound' AND m.content_type <> 'event'
-  AND m.created_at >= $2 AND m.created_at < $3
-  AND reply.at IS NOT NULL
-  -- the first message of a customer turn: no inbound since our last outbound
-  AND NOT EXISTS (
-      SELECT 1 FROM messages p
-      WHERE p.conversation_id = m.conversation_id AND p.direction = 'inbound'
-        AND p.created_at < m.created_at
-        AND p.created_at > COALESCE(
-            (SELECT max(q.created_at) FROM messages q
-             WHERE q.conversation_id = m.conversation_id AND q.direction = 'outbound'
-               AND q.created_at < m.created_at), '-infinity'))
-"""
 
 _UPSERT = """
 INSERT INTO daily_stats (org_id, day, metrics) VALUES ($1, $2, $3)
@@ -90,15 +35,9 @@ def day_bounds(day: date, tz_name: str) -> tuple[datetime, datetime]:
 
 
 async def compute(conn: Connection, org_id: uuid.UUID, day: date, tz_name: str) -> dict[str, Any]:
-    """The figures of one org's local day."""
+    """The figures of one org's local day, as stored in ``daily_stats.metrics``."""
     start, end = day_bounds(day, tz_name)
-    counts = await conn.fetchrow(_SUGGESTIONS, org_id, start, end)
-    median = await conn.fetchval(_MEDIAN_RESPONSE, org_id, start, end)
-    return {
-        "inbound": await conn.fetchval(_INBOUND, org_id, start, end),
-        **{key: counts[key] for key in ("drafted", "approved", "edited", "rejected", "auto_sent")},
-        "median_response_seconds": round(float(median), 1) if median is not None else None,
-    }
+    return (await stats.figures(conn, org_id, start, end)).as_metrics()
 
 
 async def sweep(

@@ -7,10 +7,14 @@ Sandbox customers and conversations (``is_test``, from ``trademate try``) never 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
+from agents.followups.daily_stats import day_bounds
+from agents.followups.quiet_hours import zone
 from storage.db import Connection, transaction
 from storage.models import Customer
 from storage.repositories import audit, customers, organizations
+from storage.repositories import stats as stats_repo
 
 from .commands import CommandContext, Reply, command
 
@@ -120,53 +124,25 @@ async def leads(ctx: CommandContext) -> Reply:
     return Reply("\n".join(lines))
 
 
-STATS_SQL = """
-WITH bounds AS (
-    SELECT (date_trunc('day', now() AT TIME ZONE o.timezone) AT TIME ZONE o.timezone) AS since
-    FROM organizations o WHERE o.id = $1
-),
-real_conversations AS (
-    SELECT id FROM conversations WHERE org_id = $1 AND NOT is_test
-),
-decided AS (
-    SELECT s.status, s.decided_at - m.created_at AS took
-    FROM reply_suggestions s
-    JOIN messages m ON m.id = s.message_id
-    WHERE s.org_id = $1 AND s.decided_at >= (SELECT since FROM bounds)
-      AND s.conversation_id IN (SELECT id FROM real_conversations)
-)
-SELECT
-    (SELECT count(*) FROM messages
-     WHERE org_id = $1 AND direction = 'inbound' AND content_type <> 'event'
-       AND created_at >= (SELECT since FROM bounds)
-       AND conversation_id IN (SELECT id FROM real_conversations)) AS inbound,
-    (SELECT count(*) FROM reply_suggestions
-     WHERE org_id = $1 AND status <> 'hidden' AND created_at >= (SELECT since FROM bounds)
-       AND conversation_id IN (SELECT id FROM real_conversations)) AS drafted,
-    (SELECT count(*) FROM decided WHERE status = 'approved') AS approved,
-    (SELECT count(*) FROM decided WHERE status = 'edited') AS edited,
-    (SELECT count(*) FROM decided WHERE status = 'auto_sent') AS auto_sent,
-    (SELECT count(*) FROM decided WHERE status = 'rejected') AS rejected,
-    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM took))
-     FROM decided WHERE status IN ('approved', 'edited', 'auto_sent')) AS median_seconds
-"""
-
-
 @command(
     "stats", help="/stats — today: messages, drafts, decisions, response time", min_role="readonly"
 )
 async def stats(ctx: CommandContext) -> Reply:
+    """Today's figures (the org's calendar day), by the definitions the daily-stats sweep
+    stores too (storage.repositories.stats)."""
     async with ctx.services.pool.acquire() as conn:
-        row = await conn.fetchrow(STATS_SQL, ctx.org_id)
-    median = row["median_seconds"]
+        org = await organizations.get(conn, ctx.org_id)
+        today = datetime.now(UTC).astimezone(zone(org.timezone)).date()
+        day = await stats_repo.figures(conn, ctx.org_id, *day_bounds(today, org.timezone))
+    median = day.median_response_seconds
     lines = [
         "📊 Today",
-        f"Inbound messages: {row['inbound']}",
-        f"Drafted: {row['drafted']}",
-        f"Approved: {row['approved']}",
-        f"Edited: {row['edited']}",
-        f"Auto-sent: {row['auto_sent']}",
-        f"Rejected: {row['rejected']}",
+        f"Inbound messages: {day.inbound}",
+        f"Drafted: {day.drafted}",
+        f"Approved: {day.approved}",
+        f"Edited: {day.edited}",
+        f"Auto-sent: {day.auto_sent}",
+        f"Rejected: {day.rejected}",
         f"Median response time: {_duration(median) if median is not None else '—'}",
     ]
     return Reply("\n".join(lines))

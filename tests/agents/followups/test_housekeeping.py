@@ -158,7 +158,7 @@ async def test_daily_stats_figures_exclude_sandbox(conn):
         )
 
     await suggestion(conv_a, "approved", reviewed=True)
-    await suggestion(conv_a, "sent", reviewed=True)
+    await suggestion(conv_a, "hidden")  # spam: no draft to look at, not counted
     await suggestion(conv_b, "edited", reviewed=True, edited="better")
     await suggestion(conv_b, "auto_sent")
     await suggestion(conv_b, "rejected", reviewed=True)
@@ -175,8 +175,8 @@ async def test_daily_stats_figures_exclude_sandbox(conn):
     )
     assert metrics == {
         "inbound": 5,
-        "drafted": 6,
-        "approved": 2,
+        "drafted": 5,
+        "approved": 1,
         "edited": 1,
         "rejected": 1,
         "auto_sent": 1,
