@@ -93,17 +93,30 @@ def labels(code: str | None) -> dict[str, str]:
     return LABELS[language_of(code)]
 
 
-def money(amount: Decimal, currency: str, language: str, *, places: int = 2) -> str:
+def rounded(value: Decimal, places: int = 2) -> Decimal:
+    """An amount as quotes show it: 2 decimals; unit prices (``places`` 4) keep up to 4 and
+    at least 2 ("2.10", "0.035")."""
+    value = value.quantize(Decimal(1).scaleb(-places))
+    if places != 2:
+        value = value.normalize()
+        if -value.as_tuple().exponent < 2:
+            value = value.quantize(Decimal("0.01"))
+    return value
+
+
+def amount(value: Decimal, places: int = 2) -> str:
+    """The plain number, no separators and no currency (JSON, data): "1234.50"."""
+    return f"{rounded(value, places):f}"
+
+
+def money(value: Decimal, currency: str, language: str, *, places: int = 2) -> str:
     """1,234.50 USD (en, zh) or 1.234,50 USD (es); unit prices may keep 4 places."""
-    quantum = Decimal(1).scaleb(-places)
-    value = amount.quantize(quantum) if places == 2 else amount.normalize()
-    if places != 2 and -value.as_tuple().exponent < 2:
-        value = amount.quantize(Decimal("0.01"))
-    text = f"{value:,f}"
+    text = f"{rounded(value, places):,f}"
     if language_of(language) == "es":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return f"{text} {currency}"
 
 
 def quantity(value: Decimal) -> str:
+    """A quantity without trailing zeros: "500", "2.5"."""
     return format(value.normalize(), "f")

@@ -24,6 +24,7 @@ from typing import Any
 
 from storage.repositories.quotations import NewItem
 
+from .labels import quantity
 from .parser import RequestedItem
 
 CENT = Decimal("0.01")
@@ -107,7 +108,7 @@ def price_items(items: Sequence[RequestedItem], currency: str, rates: Rates) -> 
         line_warnings = []
         if product.moq and item.quantity < product.moq:
             line_warnings.append(
-                f"{product.sku}: {_plain(item.quantity)} {product.unit} is below the MOQ of "
+                f"{product.sku}: {quantity(item.quantity)} {product.unit} is below the MOQ of "
                 f"{product.moq} {product.unit}"
             )
         unit_price = (product.price * rate).quantize(UNIT_PRICE, ROUND_HALF_UP)
@@ -133,8 +134,3 @@ def price_items(items: Sequence[RequestedItem], currency: str, rates: Rates) -> 
     if not quote.lines:
         quote.warnings.append("no line could be priced: check the items before sending")
     return quote
-
-
-def _plain(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text

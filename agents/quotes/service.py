@@ -14,13 +14,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
 
+from agents.followups.quiet_hours import zone
 from storage import events
 from storage.db import transaction
 from storage.models import Conversation, Customer, Organization
@@ -30,10 +30,10 @@ from storage.repositories.quotations import Quotation, QuotationItem
 
 from . import QuoteError
 from .extract import StructuredModel, extract_items
-from .labels import labels, language_of, money
+from .labels import amount, labels, language_of, money
 from .pdf import QuoteDocument, render_pdf
 from .pricing import price_items
-from .terms import QuoteDefaults, merchant_zone, resolve_terms
+from .terms import QuoteDefaults, resolve_terms
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +71,14 @@ class CreatedQuote:
                     "name": i.name,
                     "quantity": str(i.quantity),
                     "unit": i.unit,
-                    "unit_price": _money(i.unit_price, 4),
-                    "line_total": _money(i.line_total),
+                    "unit_price": amount(i.unit_price, 4),
+                    "line_total": amount(i.line_total),
                     "warnings": i.warnings,
                 }
                 for i in self.items
             ],
-            "subtotal": _money(q.subtotal),
-            "total": _money(q.total),
+            "subtotal": amount(q.subtotal),
+            "total": amount(q.total),
             "warnings": q.warnings,
             "notes": self.notes,
             "suggestion_id": str(self.suggestion_id),
@@ -143,7 +143,7 @@ class QuoteService:
         )
         priced = price_items(request.items, terms.currency, terms.rates)
         lang = language_of(language or customer.language or merchant.default_language)
-        issued_on = now.astimezone(merchant_zone(merchant.timezone)).date()
+        issued_on = now.astimezone(zone(merchant.timezone)).date()
         name = customer.display_name or customer.company or "Customer"
         async with transaction(self.pool) as conn:
             number = await quotations.next_number(conn, org_id, issued_on.year)
@@ -262,12 +262,6 @@ class QuoteService:
             "action": "queue",
         }
         await events.publish(self.redis, self.keys, org_id, event)
-
-
-def _money(value: Decimal, places: int = 2) -> str:
-    """2 decimals for amounts; unit prices keep up to 4 (at least 2): "2.10", "0.0350"."""
-    text = f"{value.quantize(Decimal(1).scaleb(-places)):f}"
-    return text if places == 2 else text.rstrip("0").ljust(text.index(".") + 3, "0")
 
 
 async def find_customer(conn, org_id: uuid.UUID, name: str) -> Customer:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from agents.followups.quiet_hours import zone
 
 from .pricing import Rates
 
@@ -59,7 +60,7 @@ def resolve_terms(
     """The terms of a new quote: the request's choices, then the org's, then the defaults."""
     own = org_settings.get("quotes") or {}
     validity = int(own.get("validity_days", defaults.validity_days))
-    today = (now or datetime.now(UTC)).astimezone(merchant_zone(org_timezone)).date()
+    today = (now or datetime.now(UTC)).astimezone(zone(org_timezone)).date()
     return Terms(
         currency=(currency or own.get("currency") or defaults.currency or org_currency).upper(),
         rates=Rates(defaults.rate_base, defaults.rates).for_org(org_settings),
@@ -70,10 +71,3 @@ def resolve_terms(
         lead_time=own.get("lead_time", defaults.lead_time),
         valid_until=today + timedelta(days=validity),
     )
-
-
-def merchant_zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

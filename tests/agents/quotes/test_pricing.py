@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from agents.quotes.labels import amount, money, quantity
 from agents.quotes.parser import RequestedItem
 from agents.quotes.pricing import Rates, price_items
 from agents.quotes.terms import QuoteDefaults, resolve_terms
@@ -141,3 +142,13 @@ def test_terms_come_from_the_request_then_the_org_then_the_defaults():
         defaults, {}, org_currency="CNY", org_timezone="UTC", currency="eur", incoterm="CIF"
     )
     assert asked.currency == "EUR" and asked.incoterm == "CIF" and asked.incoterm_place is None
+
+
+def test_amounts_are_written_one_way_in_json_and_on_the_quote():
+    assert amount(Decimal("1234.5")) == "1234.50"
+    assert amount(Decimal("2.1000"), 4) == "2.10"
+    assert amount(Decimal("0.0350"), 4) == "0.035"
+    assert amount(Decimal("1000.0000"), 4) == "1000.00"
+    assert money(Decimal("0.0350"), "USD", "en", places=4) == "0.035 USD"
+    assert money(Decimal("1234.5"), "EUR", "es") == "1.234,50 EUR"
+    assert quantity(Decimal("500.000")) == "500" and quantity(Decimal("2.50")) == "2.5"
