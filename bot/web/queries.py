@@ -32,6 +32,7 @@ LEFT JOIN messages m ON m.id = s.message_id
 LEFT JOIN message_classifications mc ON mc.message_id = s.message_id
 WHERE s.org_id = $1 AND s.status = ANY($2::text[]) AND NOT cv.is_test
   AND ($3::uuid IS NULL OR s.id = $3)
+  AND ($6::uuid IS NULL OR s.conversation_id = $6)
 ORDER BY s.created_at DESC, s.id DESC
 LIMIT $4 OFFSET $5
 """
@@ -41,14 +42,24 @@ async def inbox_cards(
     conn: Connection,
     org_id: uuid.UUID,
     *,
-    limit: int,
+    limit: int | None,
     offset: int = 0,
     suggestion_id: uuid.UUID | None = None,
+    conversation_id: uuid.UUID | None = None,
     context_messages: int = 6,
 ) -> list[dict[str, Any]]:
     """Open drafts (pending and escalated), newest first, each with its conversation's last
-    messages under ``recent``. Sandbox conversations (``trademate try``) are left out."""
-    records = await conn.fetch(_CARD_SQL, org_id, list(OPEN_STATES), suggestion_id, limit, offset)
+    messages under ``recent``; only one draft's, or one conversation's, when given (``limit``
+    None: all of them). Sandbox conversations (``trademate try``) are left out."""
+    records = await conn.fetch(
+        _CARD_SQL,
+        org_id,
+        list(OPEN_STATES),
+        suggestion_id,
+        limit,
+        offset,
+        conversation_id,
+    )
     cards = [dict(r) for r in records]
     recent = await _recent_by_conversation(
         conn, org_id, [c["conversation_id"] for c in cards], context_messages
@@ -146,16 +157,8 @@ async def conversation_page(
         conversation_id,
         limit,
     )
-    open_cards = await conn.fetch(
-        "SELECT id FROM reply_suggestions WHERE org_id = $1 AND conversation_id = $2"
-        " AND status = ANY($3::text[]) ORDER BY created_at DESC",
-        org_id,
-        conversation_id,
-        list(OPEN_STATES),
-    )
-    cards = []
-    for record in open_cards:
-        cards.extend(await inbox_cards(conn, org_id, limit=1, suggestion_id=record["id"]))
+    # Every open draft of the conversation in one query (not one per draft).
+    cards = await inbox_cards(conn, org_id, limit=None, conversation_id=conversation_id)
     return {"conversation": dict(header), "messages": [dict(m) for m in messages], "cards": cards}
 
 

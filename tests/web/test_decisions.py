@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+
+from bot.web import queries
 
 pytestmark = pytest.mark.slow
 
@@ -124,6 +128,27 @@ async def test_the_conversation_page_shows_the_thread_and_its_open_draft(inbox):
         f"/inbox/suggestions/{draft.suggestion_id}/decide", {"action": "approve", "next": back}
     )
     assert status == 200 and "and do you have it in blue?" in page and "Approved" in page
+
+
+async def test_the_conversation_page_reads_all_its_open_drafts_in_one_query(inbox):
+    first = await inbox.draft("is the red one in stock?", "Yes, 4 left.", phone="+34600000077")
+    second = await inbox.draft("and the green one?", "Sold out.", phone="+34600000077")
+    assert first.conversation_id == second.conversation_id
+    seen: list[str] = []
+
+    def log(record) -> None:
+        seen.append(record.query)
+
+    async with inbox.stack.services.pool.acquire() as conn:
+        conn.add_query_logger(log)
+        try:
+            page = await queries.conversation_page(conn, inbox.stack.org_id, first.conversation_id)
+            await asyncio.sleep(0)  # the logger is called soon after each query
+        finally:
+            conn.remove_query_logger(log)
+    assert [c["id"] for c in page["cards"]] == [second.suggestion_id, first.suggestion_id]
+    assert all(c["recent"] for c in page["cards"])
+    assert sum("reply_suggestions" in q for q in seen) == 1  # was one per open draft
 
 
 async def test_a_draft_decided_elsewhere_says_by_whom_and_sends_nothing_more(inbox):
