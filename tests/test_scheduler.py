@@ -24,6 +24,7 @@ from bot.services import Services
 from bot.settings import ConfigError, load_settings
 from storage.crypto import SecretBox, generate_key
 from storage.db import create_pool, transaction
+from storage.repositories import followups
 from tests.agents.followups.helpers import CONFIG, NOW, make_customer, make_shop
 
 
@@ -193,6 +194,40 @@ async def test_two_instances_create_each_followup_exactly_once(committed_shop, p
     assert all(r["n"] == 1 and r["drafts"] == 1 for r in per_customer)
     assert suggestions == 12
     assert {r["claimed_by"] for r in claimed_by} <= {"instance-1", "instance-2"}
+
+
+async def test_a_due_followup_is_claimed_by_its_row_lock_never_by_a_claimed_status(
+    committed_shop, pool
+):
+    """The follow-up status 'claimed' is never written (the code used to look for it): the
+    lock taken in the sweep's transaction is the claim. While one instance is mid-sweep,
+    another skips the row and still sees it 'scheduled'; after the commit it is 'drafted'."""
+    shop = committed_shop
+    async with transaction(pool) as conn:
+        customer, conversation = await make_customer(conn, shop)
+        await followups.schedule(
+            conn,
+            org_id=shop.org.id,
+            customer_id=customer,
+            conversation_id=conversation,
+            due_at=NOW - timedelta(minutes=1),
+            reason="manual",
+            note="call back",
+        )
+    status = "SELECT status FROM followups WHERE org_id = $1"
+    async with pool.acquire() as first, pool.acquire() as second:
+        held = first.transaction()
+        await held.start()
+        try:
+            mine = await due.sweep(first, NOW, CONFIG, org_id=shop.org.id)
+            theirs = await due.sweep(second, NOW, CONFIG, org_id=shop.org.id)
+            seen_meanwhile = await second.fetchval(status, shop.org.id)
+        finally:
+            await held.commit()
+        again = await due.sweep(second, NOW, CONFIG, org_id=shop.org.id)
+        final = await second.fetchval(status, shop.org.id)
+    assert mine.counts == {"drafted": 1} and theirs.counts == {} and again.counts == {}
+    assert (seen_meanwhile, final) == ("scheduled", "drafted")
 
 
 def test_trademate_serve_role_scheduler_starts_and_stops_on_sigterm(cli_env):

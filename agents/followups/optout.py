@@ -159,7 +159,7 @@ async def withdraw_proactive(conn: Connection, org_id: uuid.UUID, customer_id: u
     await conn.execute(
         """
         UPDATE followups SET status = 'cancelled', error = 'customer opted out'
-        WHERE org_id = $1 AND customer_id = $2 AND status IN ('scheduled', 'claimed')
+        WHERE org_id = $1 AND customer_id = $2 AND status = 'scheduled'
         """,
         org_id,
         customer_id,

@@ -41,7 +41,7 @@ WHERE c.status = ANY($2::text[]) AND NOT c.is_test AND c.merged_into_id IS NULL
   AND NOT EXISTS (SELECT 1 FROM opt_outs x WHERE x.org_id = c.org_id AND x.customer_id = c.id)
   AND NOT EXISTS (SELECT 1 FROM followups f
                   WHERE f.org_id = c.org_id AND f.customer_id = c.id
-                    AND f.status IN ('scheduled', 'claimed'))
+                    AND f.status = 'scheduled')
   AND ($4::uuid IS NULL OR c.org_id = $4)
 ORDER BY c.last_inbound_at
 LIMIT $5

@@ -7,6 +7,15 @@ Two ways a row is made and worked on, both safe with several scheduler instances
 - **working** a due follow-up claims it with ``FOR UPDATE SKIP LOCKED`` inside the caller's
   transaction, so a second instance skips the rows the first one holds and, once the first
   commits, no longer sees them as ``scheduled``.
+
+The row lock *is* the claim: the due sweep drafts and records the outcome in the transaction
+that claimed the row, and it never sends (the draft goes through approval), so no work
+outlives the lock. That is why the status goes straight from ``scheduled`` to ``drafted``
+(or ``skipped``, ``failed``, ``cancelled``): the schema also allows ``claimed`` and ``sent``,
+but nothing writes them — a persisted claim would only matter for work done outside the
+claiming transaction (and would then need a stale-claim recovery), and whether a draft went
+out is on its suggestion and message rows. ``claimed_by``/``claimed_at`` record which
+instance worked the row, and when.
 """
 
 from __future__ import annotations
@@ -17,9 +26,6 @@ from typing import Any
 
 from ..db import Connection
 from ..models import Row
-
-# Follow-ups still waiting to become a draft.
-OPEN_STATUSES = ("scheduled", "claimed")
 
 
 class Followup(Row):
@@ -145,7 +151,7 @@ async def cancel_for_quotations(conn: Connection, quotation_ids: list[uuid.UUID]
     result = await conn.execute(
         """
         UPDATE followups SET status = 'cancelled', error = 'quotation expired'
-        WHERE quotation_id = ANY($1::uuid[]) AND status IN ('scheduled', 'claimed')
+        WHERE quotation_id = ANY($1::uuid[]) AND status = 'scheduled'
         """,
         quotation_ids,
     )
@@ -164,7 +170,7 @@ async def list_open(
         JOIN customers c ON c.id = f.customer_id
         LEFT JOIN reply_suggestions s ON s.id = f.suggestion_id
         WHERE f.org_id = $1
-          AND (f.status IN ('scheduled', 'claimed')
+          AND (f.status = 'scheduled'
                OR (f.status = 'drafted' AND s.status IN ('pending', 'escalated')))
         ORDER BY f.status = 'drafted', f.due_at
         LIMIT $2
