@@ -68,11 +68,13 @@ async def sweep(
 ) -> SweepResult:
     """Draft every due follow-up this instance can claim; returns counts and new drafts."""
     result = SweepResult()
+    # Each org's template overrides, read once per sweep (a batch is often one org's).
+    overrides: dict[uuid.UUID, Mapping[tuple[str, str], str]] = {}
     async with conn.transaction():
         for item in await followups.claim_due(conn, now, limit=config.batch_size, org_id=org_id):
             try:
                 async with conn.transaction():  # a savepoint: one bad row fails alone
-                    status, detail = await _draft(conn, item, now, config, result)
+                    status, detail = await _draft(conn, item, now, config, result, overrides)
             except Exception as err:  # noqa: BLE001 - recorded on the row; the batch goes on
                 log.exception("follow-up %s could not be drafted", item.id)
                 status, detail = "failed", {"why": f"{type(err).__name__}: {err}"}
@@ -92,7 +94,12 @@ async def sweep(
 
 
 async def _draft(
-    conn: Connection, item: Followup, now: datetime, config: FollowupConfig, result: SweepResult
+    conn: Connection,
+    item: Followup,
+    now: datetime,
+    config: FollowupConfig,
+    result: SweepResult,
+    overrides: dict[uuid.UUID, Mapping[tuple[str, str], str]],
 ) -> tuple[str, dict[str, Any]]:
     ctx = await conn.fetchrow(_CONTEXT, item.org_id, item.customer_id, item.conversation_id)
     if ctx is None:
@@ -132,8 +139,9 @@ async def _draft(
     language = (
         ctx["customer_language"] or ctx["conversation_language"] or ctx["default_language"] or "en"
     )
-    overrides = await template_repo.overrides(conn, item.org_id)
-    text, used = templates.render(name, language, fields, overrides)
+    if item.org_id not in overrides:
+        overrides[item.org_id] = await template_repo.overrides(conn, item.org_id)
+    text, used = templates.render(name, language, fields, overrides[item.org_id])
 
     open_now = window_open(config.service_window_hours, ctx["platform"], ctx["window_from"], now)
     metadata: dict[str, Any] = {

@@ -3,6 +3,7 @@ template when the WhatsApp window is closed; never when opted out or a sandbox c
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from agents.followups import due, silent
@@ -216,3 +217,24 @@ async def test_a_customer_who_writes_again_before_the_draft_is_not_chased(conn):
     morning = NOW + timedelta(hours=12)
     assert (await due.sweep(conn, morning, CONFIG, org_id=shop.org.id)).counts == {"skipped": 1}
     assert await _drafts(conn, shop.org.id) == []
+
+
+async def test_a_sweep_reads_each_orgs_template_overrides_once(conn):
+    shop = await make_shop(conn)
+    for name in ("Ana", "Bea", "Cris"):
+        await make_customer(conn, shop, name=name, last_inbound_at=NOW - timedelta(days=4))
+    assert (await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)).counts == {"scheduled": 3}
+    seen: list[str] = []
+
+    def log(record) -> None:
+        seen.append(record.query)
+
+    conn.add_query_logger(log)
+    try:
+        drafted = await due.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
+        await asyncio.sleep(0)  # the logger is called soon after each query
+    finally:
+        conn.remove_query_logger(log)
+    assert drafted.counts == {"drafted": 3}
+    overrides = [q for q in seen if "DISTINCT ON (name, language)" in q]
+    assert len(overrides) == 1  # was one per follow-up
