@@ -200,11 +200,17 @@ class TelegramAdapter(ChannelAdapter):
         """Run one Bot API method; the only place Telegram errors are translated."""
         try:
             return await self.bot(method)
-        except (AiogramError, TimeoutError, aiohttp.ClientError) as err:
-            raise _classify(err, self.config.bot_token) from err
+        except BOT_API_ERRORS as err:
+            raise classify_error(err, self.config.bot_token) from err
 
 
-def _classify(err: BaseException, token: str) -> SendError:
+# What a Bot API call can raise; every one of them is classified by classify_error.
+BOT_API_ERRORS = (AiogramError, TimeoutError, aiohttp.ClientError)
+
+
+def classify_error(err: BaseException, token: str) -> SendError:
+    """The one mapping of Telegram's errors onto :mod:`channels.errors` (rate limited,
+    transient, auth, permanent); the staff bot's calls use it too."""
     # aiohttp error texts can include the request URL, which contains the token.
     reason = str(err).replace(token, "<token>") or type(err).__name__
     match err:

@@ -10,6 +10,7 @@ from aiogram.client.telegram import TelegramAPIServer
 
 from bot.staff.commands import Button, Document, Reply
 from bot.staff_bot import telegram as tg
+from channels.errors import ChannelAuthError
 from tests.fakes.telegram_api import DEFAULT_TOKEN, FakeTelegramAPI
 
 
@@ -86,3 +87,14 @@ async def test_rate_limits_and_server_errors_are_retried_then_given_up(api):
     fake.fail_with(502, "Bad Gateway", times=3)
     with pytest.raises(tg.StaffBotError, match="Bad Gateway"):
         await tg.send_reply(bot, 4242, Reply("never"))
+
+
+async def test_errors_are_classified_by_the_telegram_adapters_mapping(api):
+    fake, bot = api
+    fake.fail_with(401, "Unauthorized")
+    with pytest.raises(tg.StaffBotError, match="Unauthorized") as caught:
+        await tg.send_reply(bot, 4242, Reply("hello"))
+    assert isinstance(caught.value.__cause__, ChannelAuthError)
+    assert len(fake.method_calls("sendMessage")) == 1  # auth errors are not retried
+    fake.fail_with(400, "Bad Request: message is not modified")
+    await tg.edit(bot, 4242, 1001, "✅ Approved by Ana", [])  # nothing to change: fine

@@ -3,7 +3,8 @@ card edits and button acknowledgements.
 
 The ``Bot`` is the one the channel's adapter already holds (pointed at the configured API
 base, the fake in tests), so the staff bot shares its HTTP session and rate of the same
-token. Telegram errors become :class:`StaffBotError` here, in one place.
+token. Telegram errors are classified by the adapter's mapping
+(:func:`channels.telegram.classify_error`) and become :class:`StaffBotError` here.
 """
 
 from __future__ import annotations
@@ -11,15 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import aiohttp
 from aiogram import Bot
-from aiogram.exceptions import (
-    AiogramError,
-    TelegramBadRequest,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
 from aiogram.methods import (
     AnswerCallbackQuery,
     EditMessageText,
@@ -30,8 +23,9 @@ from aiogram.methods import (
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from channels.base import ChannelAdapter
+from channels.errors import RateLimited, SendError
 from channels.retry import RetryPolicy
-from channels.telegram import TelegramAdapter
+from channels.telegram import BOT_API_ERRORS, TelegramAdapter, classify_error
 
 from ..staff.commands import Button, Reply
 
@@ -70,18 +64,19 @@ def clip(text: str, limit: int = TEXT_LIMIT) -> str:
 
 
 async def _with_retries(bot: Bot, method: TelegramMethod):
+    """One Bot API call, retried when Telegram says so (its retry-after, capped) or is
+    briefly unreachable (backoff); errors classified as the Telegram adapter's are."""
     for attempt in range(1, RETRY.max_attempts + 1):
-        last = attempt == RETRY.max_attempts
         try:
             return await bot(method)
-        except TelegramRetryAfter as err:
-            if last:
-                raise
-            await asyncio.sleep(min(err.retry_after, RETRY.max_delay))
-        except (TelegramServerError, TelegramNetworkError, TimeoutError, aiohttp.ClientError):
-            if last:
-                raise
-            await asyncio.sleep(RETRY.backoff(attempt))
+        except BOT_API_ERRORS as err:
+            error = classify_error(err, bot.token)
+            if attempt == RETRY.max_attempts or not error.retryable:
+                raise error from err
+            if isinstance(error, RateLimited):
+                await asyncio.sleep(min(error.retry_after, RETRY.max_delay))
+            else:
+                await asyncio.sleep(RETRY.backoff(attempt))
     raise AssertionError("unreachable")
 
 
@@ -89,8 +84,8 @@ async def call(bot: Bot, method: TelegramMethod):
     """One Bot API call, retried when Telegram says so or is briefly unreachable."""
     try:
         return await _with_retries(bot, method)
-    except (AiogramError, TimeoutError, aiohttp.ClientError) as err:
-        raise StaffBotError(str(err).replace(bot.token, "<token>")) from err
+    except SendError as err:
+        raise StaffBotError(err.reason) from err
 
 
 async def send_reply(bot: Bot, chat_id: int | str, reply: Reply) -> int:
@@ -125,12 +120,10 @@ async def edit(
                 reply_markup=keyboard(buttons),
             ),
         )
-    except TelegramBadRequest as err:
-        if "not modified" in str(err):
+    except SendError as err:
+        if err.code == "400" and "not modified" in err.reason:
             return  # the copy already shows this
-        raise StaffBotError(str(err)) from err
-    except (AiogramError, TimeoutError, aiohttp.ClientError) as err:
-        raise StaffBotError(str(err).replace(bot.token, "<token>")) from err
+        raise StaffBotError(err.reason) from err
 
 
 async def acknowledge(bot: Bot, callback_query_id: str, text: str | None = None) -> None:
