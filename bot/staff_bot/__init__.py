@@ -36,10 +36,8 @@ def install(
     cards = Cards.from_settings(services, runtime.hub)
     gate = StaffGate(services, cards, approvals)
     app[STAFF_GATE_KEY] = gate
-    dedicated = None
     if cards.staff_bot is not None:
-        dedicated = DedicatedStaffBot(services, gate.bot, cards.staff_bot)
-        app.router.add_post(ROUTE, dedicated.receive)
+        app.router.add_post(ROUTE, DedicatedStaffBot(services, gate, cards.staff_bot).receive)
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         # One content studio (and LLM gateway) for every staff command of the app's life;
@@ -50,9 +48,7 @@ def install(
             listener = asyncio.create_task(cards.listen(stop), name="staff-card-events")
             yield
             stop.set()
-            await gate.aclose()
-            if dedicated is not None:
-                await dedicated.aclose()
+            await gate.aclose()  # the dedicated bot's answers too
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener

@@ -9,7 +9,6 @@ code names its org, and afterwards the sender's Telegram id names the user.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 
@@ -27,7 +26,7 @@ from storage.models import User
 from ..services import Services
 from ..settings import Settings
 from . import telegram as tg
-from .frontend import StaffBot, first_time
+from .frontend import StaffGate
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +63,13 @@ async def set_webhook(settings: Settings, bot: Bot) -> str:
 
 
 class DedicatedStaffBot:
-    def __init__(self, services: Services, staff: StaffBot, bot: Bot) -> None:
+    """The dedicated bot's webhook; answering (once per update, in the background) is the
+    gate's, shared with the shop bots, and so is waiting for the answers on shutdown."""
+
+    def __init__(self, services: Services, gate: StaffGate, bot: Bot) -> None:
         self.services = services
-        self.staff = staff
+        self.gate = gate
         self.bot = bot
-        self._tasks: set[asyncio.Task] = set()
 
     async def receive(self, request: web.Request) -> web.Response:
         expected = self.services.settings.staff_bot.webhook_secret
@@ -84,12 +85,10 @@ class DedicatedStaffBot:
             message = normalize(load_update(await request.read()))
         except MalformedPayload as err:
             return web.Response(status=400, text=err.reason)
-        key = self.services.keys.system("staff-bot-update", message.external_message_id)
-        if message.sender_id and await first_time(self.services, key):
+        if message.sender_id:
+            key = self.services.keys.system("staff-bot-update", message.external_message_id)
             user = await self._user(message.sender_id)
-            task = asyncio.create_task(self.staff.handle(self.bot, None, None, message, user))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            await self.gate.answer_once(key, self.bot, None, None, message, user)
         return web.Response(text="ok")
 
     async def _user(self, sender_id: str) -> User | None:
@@ -103,7 +102,3 @@ class DedicatedStaffBot:
                 int(sender_id),
             )
         return None if record is None else User.from_record(record)
-
-    async def aclose(self) -> None:
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=10)

@@ -209,12 +209,30 @@ class StaffGate:
             in_group = message.extra.get("chat_type", "private") != "private"
             if not staff_shaped and (user is None or in_group):
                 customers.append(message)
-            elif await self._first_time(ref, message):
-                bot = tg.bot_of(adapter)
-                task = asyncio.create_task(self.bot.handle(bot, ref.org_id, ref.id, message, user))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+            else:
+                key = self.services.keys.org(
+                    ref.org_id, "staff-update", ref.id, message.external_message_id
+                )
+                await self.answer_once(key, tg.bot_of(adapter), ref.org_id, ref.id, message, user)
         return tuple(customers)
+
+    async def answer_once(
+        self,
+        key: str,
+        bot: Bot,
+        org_id: uuid.UUID | None,
+        channel_id: uuid.UUID | None,
+        message: InboundMessage,
+        user: User | None,
+    ) -> None:
+        """Answer ``message`` in the background, once per ``key`` (Telegram redelivers an
+        update it thinks we missed); the shop bots' updates and the dedicated staff bot's
+        come through here, so :meth:`aclose` waits for all of them."""
+        if not await first_time(self.services, key):
+            return
+        task = asyncio.create_task(self.bot.handle(bot, org_id, channel_id, message, user))
+        self._tasks.add(task)  # referenced until done: a bare task may be collected mid-flight
+        task.add_done_callback(self._tasks.discard)
 
     async def _linked(self, org_id: uuid.UUID, sender_id: str) -> User | None:
         if not sender_id.isdigit():
@@ -224,12 +242,6 @@ class StaffGate:
                 return await users.get_by_telegram(conn, org_id, int(sender_id))
             except NotFound:
                 return None
-
-    async def _first_time(self, ref: ChannelRef, message: InboundMessage) -> bool:
-        key = self.services.keys.org(
-            ref.org_id, "staff-update", ref.id, message.external_message_id
-        )
-        return await first_time(self.services, key)
 
     async def aclose(self) -> None:
         """Let answers in flight finish (the server is stopping)."""

@@ -629,6 +629,17 @@ async def test_a_dedicated_staff_bot_links_gets_cards_and_approves(staff_loop):
     # Everything went through the staff bot's token, nothing through a shop bot's.
     assert not [c for c in loop.fakes.telegram.calls if DEFAULT_TOKEN in c.path]
 
+    # A redelivered update is answered once (the gate's dedupe, shared with the shop bots:
+    # decided before the 200, so the later copies start no answer at all).
+    help_update = message_update(AGENT_TG, "/help")
+    for _ in range(3):
+        assert await post_staff_bot(loop, help_update) == 200
+
+    def helps():
+        return [p for p in staff_bot_calls(loop, "sendMessage") if "Commands:" in p["text"]]
+
+    assert len(await until(helps)) == 1
+
 
 async def test_inbox_over_telegram_and_a_redelivered_press_is_answered_once(loop):
     tg, wa = await channels(loop)
