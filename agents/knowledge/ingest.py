@@ -30,6 +30,7 @@ import asyncpg
 
 from agents.errors import IngestError
 from agents.retrieval.base import Embedder, SparseEncoder
+from agents.retrieval.centering import vector_format
 from agents.retrieval.points import PointDraft, chunk_draft, embed_drafts, faq_draft
 from storage.db import Connection
 from storage.errors import StorageError
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 EMBED_BATCH = 64  # texts per embedder call: big enough to amortise, small enough to stay responsive
 _LOCK_POLL_SECONDS = 0.2
+VECTORS_KEY = "vectors"  # document metadata: the vector space its points were embedded in
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -86,6 +88,9 @@ class Ingestor:
         self._embedder = embedder
         self._sparse = sparse
         self._batch_size = batch_size
+        # Recorded on each document: one indexed in another vector space (another model, or
+        # before language centering) is embedded again even if its bytes did not change.
+        self._format = vector_format(embedder)
 
     async def ingest_path(
         self,
@@ -142,7 +147,11 @@ class Ingestor:
                 if same is not None:
                     why = f"same content as {same.source_path}"
                     return FileResult(name, "skipped", same.id, reason=why)
-            elif document.status == "ready" and document.content_hash == digest:
+            elif (
+                document.status == "ready"
+                and document.content_hash == digest
+                and document.metadata.get(VECTORS_KEY) == self._format
+            ):
                 return FileResult(name, "skipped", document.id, reason="unchanged")
             # Indexed once before (even if a later attempt failed): this run replaces it.
             updating = document is not None and document.processed_at is not None
@@ -206,7 +215,7 @@ class Ingestor:
                     language=_dominant_language(
                         [f.language for f in faq_rows] + [c.language for c in chunk_rows]
                     ),
-                    metadata=dict(parsed.metadata),
+                    metadata={**parsed.metadata, VECTORS_KEY: self._format},
                 )
         except BaseException:
             # The rows still describe the old version: its points must stay, the new ones go.

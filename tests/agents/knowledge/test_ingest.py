@@ -87,7 +87,9 @@ async def test_a_folder_becomes_documents_faqs_chunks_and_points(
         "org_id",
     }
     pdf = next(d for d in documents if d.mime_type == "application/pdf")
-    assert pdf.title == "Shipping policy" and pdf.metadata == {"pages": 2}
+    # The parsed file's metadata, and the vector space its points were embedded in.
+    assert pdf.title == "Shipping policy"
+    assert pdf.metadata == {"pages": 2, "vectors": embedder.name}
     # The model ran in worker threads, never on the event loop's thread.
     assert embedder.threads and threading.get_ident() not in embedder.threads
 
@@ -187,6 +189,29 @@ class ExplodingEmbedder(RecordingEmbedder):
         if any("Saffron" in t for t in texts):
             raise RuntimeError("model crashed")
         return super().embed_documents(texts)
+
+
+async def test_files_indexed_in_another_vector_space_are_embedded_again(
+    pool, store, ingestor: Ingestor, make_org, kb_dir: Path, lexical
+) -> None:
+    # Regression: centering changed what stored vectors mean; an unchanged file indexed before
+    # must not be skipped, or its old vectors would be searched with new-style questions.
+    org = await make_org()
+    await ingestor.ingest_path(org.id, kb_dir)
+
+    class NewModel(RecordingEmbedder):
+        name = "another-model"
+
+    newer = NewModel()
+    again = await Ingestor(pool, store, newer, lexical).ingest_path(org.id, kb_dir)
+
+    assert {r.status for r in again.results} == {"updated"}
+    assert newer.calls > 0
+    documents, faqs, chunks = await rows(pool, org.id)
+    assert {d.metadata["vectors"] for d in documents} == {"another-model"}
+    assert await store.count(org.id, KNOWLEDGE) == len(faqs) + len(chunks)  # old points gone
+    third = await Ingestor(pool, store, NewModel(), lexical).ingest_path(org.id, kb_dir)
+    assert {r.reason for r in third.results} == {"unchanged"}
 
 
 async def test_an_embedder_crash_fails_that_file_only(
