@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot.web import queries
+from tests.query_log import logged_queries
 
 pytestmark = pytest.mark.slow
 
@@ -134,18 +133,8 @@ async def test_the_conversation_page_reads_all_its_open_drafts_in_one_query(inbo
     first = await inbox.draft("is the red one in stock?", "Yes, 4 left.", phone="+34600000077")
     second = await inbox.draft("and the green one?", "Sold out.", phone="+34600000077")
     assert first.conversation_id == second.conversation_id
-    seen: list[str] = []
-
-    def log(record) -> None:
-        seen.append(record.query)
-
-    async with inbox.stack.services.pool.acquire() as conn:
-        conn.add_query_logger(log)
-        try:
-            page = await queries.conversation_page(conn, inbox.stack.org_id, first.conversation_id)
-            await asyncio.sleep(0)  # the logger is called soon after each query
-        finally:
-            conn.remove_query_logger(log)
+    async with inbox.stack.services.pool.acquire() as conn, logged_queries(conn) as seen:
+        page = await queries.conversation_page(conn, inbox.stack.org_id, first.conversation_id)
     assert [c["id"] for c in page["cards"]] == [second.suggestion_id, first.suggestion_id]
     assert all(c["recent"] for c in page["cards"])
     assert sum("reply_suggestions" in q for q in seen) == 1  # was one per open draft

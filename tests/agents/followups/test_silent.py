@@ -3,11 +3,11 @@ template when the WhatsApp window is closed; never when opted out or a sandbox c
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from agents.followups import due, silent
 from agents.followups.optout import record_opt_out
+from tests.query_log import logged_queries
 
 from .helpers import CONFIG, NOW, make_customer, make_shop
 
@@ -224,17 +224,8 @@ async def test_a_sweep_reads_each_orgs_template_overrides_once(conn):
     for name in ("Ana", "Bea", "Cris"):
         await make_customer(conn, shop, name=name, last_inbound_at=NOW - timedelta(days=4))
     assert (await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)).counts == {"scheduled": 3}
-    seen: list[str] = []
-
-    def log(record) -> None:
-        seen.append(record.query)
-
-    conn.add_query_logger(log)
-    try:
+    async with logged_queries(conn) as seen:
         drafted = await due.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
-        await asyncio.sleep(0)  # the logger is called soon after each query
-    finally:
-        conn.remove_query_logger(log)
     assert drafted.counts == {"drafted": 3}
     overrides = [q for q in seen if "DISTINCT ON (name, language)" in q]
     assert len(overrides) == 1  # was one per follow-up
