@@ -184,6 +184,7 @@ async def localize(
         table, new_id = await store_variant(conn, org_id, adapted, values)
         for v in violations:
             await repo.insert_violation(conn, org_id, table, new_id, violation_row(v), resolution)
+    studio.known_versions.update(versions)  # committed now
     return Shown(new_id, table, adapted, status, None, violations, resolution)
 
 

@@ -65,6 +65,10 @@ class Studio:
         self.pool = pool
         self.config = config
         self.llm = llm
+        # Prompt version rows known to be committed, by name. A row never changes (another
+        # text is another version), so the studio, which lives as long as the app, ensures
+        # each once instead of upserting its whole template with every request.
+        self.known_versions: dict[str, uuid.UUID] = {}
 
     async def generate(self, org_id: uuid.UUID, req: ContentRequest) -> Outcome:
         if req.kind not in KINDS:
@@ -111,6 +115,7 @@ class Studio:
             stored = await self._store(
                 conn, org_id, row.id, req, picked, version_ids, seed, product.id
             )
+        self.known_versions.update(version_ids)  # committed now
         return Outcome(
             row.id, req.kind, source.engine, seed, plat.name, language, req.market, stored, notes
         )
@@ -189,10 +194,12 @@ class Studio:
 
     # --- storing -------------------------------------------------------------------------
     async def _versions(self, conn: Connection, names: set[str]) -> dict[str, uuid.UUID]:
+        """The version row ids of ``names``, stored when new (call in the transaction that
+        uses them; add them to :attr:`known_versions` once it commits)."""
         from agents.llm.prompts import load_prompt
 
-        ids: dict[str, uuid.UUID] = {}
-        for name in names:
+        ids = {n: self.known_versions[n] for n in names if n in self.known_versions}
+        for name in names - ids.keys():
             if name == OFFLINE_PROMPT:
                 text = json.dumps(
                     {"hooks": HOOKS, "caption": CAPTION, "cta": CALLS_TO_ACTION, "script": SCRIPT},

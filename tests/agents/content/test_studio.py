@@ -9,7 +9,7 @@ from agents.content.errors import TranslationUnavailable
 from agents.content.outcome import ContentRequest
 from storage.errors import NotFound
 from storage.repositories import content as repo
-from storage.repositories import organizations
+from storage.repositories import organizations, prompt_versions
 
 
 def count_calls(monkeypatch, module, *names: str) -> dict[str, int]:
@@ -211,3 +211,20 @@ async def test_a_decision_from_any_front_end_is_audited_once(pool, studio, org_i
     assert [(e["action"], e["before"]["status"], e["after"]["status"]) for e in entries] == [
         ("content.approved", best.status, "approved")
     ]
+
+
+async def test_a_studio_stores_each_prompt_version_once(pool, studio, org_id, monkeypatch):
+    ensured = count_calls(monkeypatch, prompt_versions, "ensure")
+    first = await studio.generate(
+        org_id, ContentRequest("hook", "BTL-500", "instagram", "en", n=2, seed=3)
+    )
+    again = await studio.generate(
+        org_id, ContentRequest("hook", "BTL-500", "tiktok", "en", n=2, seed=4)
+    )
+    assert ensured == {"ensure": 1}  # the offline bank's version, for the first request only
+    async with pool.acquire() as conn:
+        rows = [
+            *await repo.request_variants(conn, org_id, first.request_id),
+            *await repo.request_variants(conn, org_id, again.request_id),
+        ]
+    assert len({r.prompt_version_id for r in rows}) == 1 and rows[0].prompt_version_id
