@@ -12,7 +12,6 @@ the composition root wires to the channels.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -28,18 +27,11 @@ import redis.asyncio as aioredis
 from storage import events
 from storage.models import Message
 from storage.redis_client import Keys
-from storage.repositories import (
-    classifications,
-    conversations,
-    customers,
-    messages,
-    organizations,
-    suggestions,
-)
+from storage.repositories import classifications, message_context, suggestions
 from storage.repositories import products as product_repo
-from storage.repositories import templates as template_repo
 
 from .classifier.base import Classification
+from .classifier.batching import ClassifierBatcher
 from .drafting.llm import LLMDrafter
 from .drafting.offline import Draft, DraftContext, OfflineDrafter
 from .errors import LLMUnavailable
@@ -52,6 +44,13 @@ if TYPE_CHECKING:
     from .knowledge.corpus import CorpusIndexer
 
 log = logging.getLogger(__name__)
+
+# The categories whose offline draft reads retrieval hits (agents/drafting/offline.py: an FAQ
+# answer for these, a knowledge excerpt, or "other" without hits is a greeting). Praise and
+# complaints get a template whatever the hits, so offline they skip retrieval and the query
+# embedding it needs — the pipeline's largest cost. With an LLM every non-spam message
+# retrieves: the model reads the hits as context.
+OFFLINE_HIT_CATEGORIES = frozenset({"question", "purchase_intent", "other"})
 
 
 class Classifier(Protocol):
@@ -124,6 +123,7 @@ class Pipeline:
         corpus_indexer: CorpusIndexer | None = None,
         notifier: SuggestionNotifier | None = None,
         quotes: QuoteDrafter | None = None,
+        batcher: ClassifierBatcher | None = None,
     ) -> None:
         self.pool = pool
         self.classifiers = classifiers
@@ -138,13 +138,17 @@ class Pipeline:
         self.corpus_indexer = corpus_indexer
         self.notifier = notifier
         self.quotes = quotes
+        # Concurrent messages are classified together (one model call for what is waiting).
+        self.batcher = batcher if batcher is not None else ClassifierBatcher()
 
     async def maintain(self) -> int:
         """Background upkeep the worker runs on each reconciler pass: index approved replies
-        that no process with the vector store has indexed yet. Returns how many."""
-        if self.corpus_indexer is None:
-            return 0
-        return await self.corpus_indexer.index_pending()
+        and customer memories that no process with the vector store has indexed yet (new
+        ones, and ones edited since). Returns how many."""
+        done = await self.memory.index_pending()
+        if self.corpus_indexer is not None:
+            done += await self.corpus_indexer.index_pending()
+        return done
 
     async def __call__(self, message: Message) -> None:
         """The worker's message handler."""
@@ -158,10 +162,12 @@ class Pipeline:
             return outcome
         clock = partial(_timed, outcome.timings_ms)
         org_id = message.org_id
-        async with self.pool.acquire() as conn:
-            organization = await organizations.get(conn, org_id)
-            conversation = await conversations.get(conn, org_id, message.conversation_id)
-            customer = await customers.get(conn, org_id, conversation.customer_id)
+        llm_ready = self.llm is not None and self.llm.available
+        async with self.pool.acquire() as conn:  # one round trip for every read below
+            context = await message_context.load(
+                conn, org_id, message.conversation_id, with_turns=llm_ready
+            )
+        conversation, customer = context.conversation, context.customer
         if detect_opt_out(text):  # STOP / 退订 / baja: recorded; no draft, no proactive messages
             async with self.pool.acquire() as conn:
                 await record_opt_out(conn, org_id, customer.id, text, channel_id=message.channel_id)
@@ -170,7 +176,7 @@ class Pipeline:
 
         with clock("classify"):
             classifier = await self.classifiers.for_org(org_id)
-            c = await asyncio.to_thread(classifier.classify, text)
+            c = await self.batcher.classify(classifier, text)
         outcome.classification = c
         await self._record_classification(
             message, conversation.id, customer.id, c, getattr(classifier, "version", None)
@@ -178,29 +184,31 @@ class Pipeline:
 
         if c.category != "spam":
             with clock("memory"):
-                await self.memory.remember(org_id, customer.id, text, message_id=message.id)
-                outcome.memories = await self.memory.recall(org_id, customer.id, text)
-            if self.retriever is not None:
+                known = context.memories
+                if await self.memory.remember(
+                    org_id, customer.id, text, message_id=message.id, known=known
+                ):
+                    known = None  # changed: recall reads them again
+                outcome.memories = await self.memory.recall(org_id, customer.id, text, known=known)
+            if self.retriever is not None and (llm_ready or c.category in OFFLINE_HIT_CATEGORIES):
                 with clock("retrieve"):
                     outcome.hits = await self.retriever.search(
                         org_id, text, limit=self.retrieval_limit
                     )
 
+        catalog = context.catalog
         with clock("draft"):
-            async with self.pool.acquire() as conn:
-                catalog = await product_repo.active(conn, org_id)
-                overrides = await template_repo.overrides(conn, org_id)
-                turns = await messages.recent_in_conversation(conn, org_id, conversation.id)
             ctx = DraftContext(
                 text=text,
                 classification=c,
                 hits=outcome.hits,
                 products=catalog,
                 customer_name=customer.display_name,
-                shop_name=organization.name,
-                overrides=overrides,
+                shop_name=context.organization.name,
+                overrides=context.overrides,
             )
-            outcome.draft = await self._llm_draft(org_id, ctx, outcome, turns)
+            if llm_ready:
+                outcome.draft = await self._llm_draft(org_id, ctx, outcome, context.turns)
             if outcome.draft is None:
                 outcome.draft = self.drafter.draft(ctx)
         if self.quotes is not None and c.category != "spam":
@@ -213,7 +221,7 @@ class Pipeline:
             c,
             draft.kind if draft else None,
             draft.confidence if draft else 0.0,
-            organization.settings,
+            context.organization.settings,
         )
         if draft is None:
             return outcome
@@ -255,11 +263,13 @@ class Pipeline:
         rows, so the playground shows the real result. This creates no ``leads`` or
         ``hot_leads`` rows; whatever does (and every stats, lead or follow-up query) must
         leave sandbox rows out: filter ``NOT is_test`` on customers or conversations."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await classifications.record(
+        async with self.pool.acquire() as conn:
+            await classifications.record_with_effects(
                 conn,
                 org_id=message.org_id,
                 message_id=message.id,
+                customer_id=customer_id,
+                conversation_id=conversation_id,
                 category=c.category,
                 confidence=c.confidence,
                 language=c.language,
@@ -272,31 +282,6 @@ class Pipeline:
                 engine=c.engine,
                 model_version=model_version,
             )
-            await conn.execute(
-                "UPDATE messages SET language = $3 WHERE org_id = $1 AND id = $2",
-                message.org_id,
-                message.id,
-                c.language,
-            )
-            await conn.execute(
-                """
-                UPDATE customers SET language = COALESCE(language, $3),
-                                     lead_score = GREATEST(lead_score, $4)
-                WHERE org_id = $1 AND id = $2
-                """,
-                message.org_id,
-                customer_id,
-                c.language,
-                c.lead_score,
-            )
-            if c.category == "complaint":
-                await conn.execute(
-                    "UPDATE conversations SET priority = 'high', sentiment = $3"
-                    " WHERE org_id = $1 AND id = $2",
-                    message.org_id,
-                    conversation_id,
-                    c.sentiment,
-                )
 
     async def _suggest(self, message: Message, conversation, outcome: Outcome) -> None:
         draft, decision, c = outcome.draft, outcome.decision, outcome.classification

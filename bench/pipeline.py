@@ -192,6 +192,52 @@ async def build_knowledge(store: VectorStore, embedder, sparse, org_id, n_chunks
     return time.perf_counter() - started
 
 
+COUNTED = 32  # messages whose PostgreSQL statements are counted (two of each base text)
+
+
+async def count_statements(pool, pipeline, rows) -> int:
+    """Statements sent to PostgreSQL while ``rows`` go through the pipeline one at a time
+    (asyncpg's query logger on every pooled connection: each one is a round trip once its
+    prepared statement is cached)."""
+    seen = 0
+
+    def log(_record) -> None:
+        nonlocal seen
+        seen += 1
+
+    async def on_every_connection(action: str) -> None:
+        # Holding all of them at once reaches each connection of the pool.
+        held = [await pool.acquire() for _ in range(pool.get_max_size())]
+        for conn in held:
+            getattr(conn, action)(log)
+        for conn in held:
+            await pool.release(conn)
+
+    await on_every_connection("add_query_logger")
+    seen = 0  # the releases above were counted
+    try:
+        for row in rows:
+            await pipeline.handle(row)
+        return seen
+    finally:
+        await on_every_connection("remove_query_logger")
+
+
+async def embedding_floor(embedder, texts: list[str], callers: int) -> float:
+    """Texts/s of query embeddings alone, as batched as the pipeline gets them: what 200
+    messages/s would need if every message were embedded."""
+    encoder = QueryEncoder(embedder)
+    queue = list(texts)
+
+    async def caller() -> None:
+        while queue:
+            await encoder.dense(queue.pop())
+
+    started = time.perf_counter()
+    await asyncio.gather(*(caller() for _ in range(callers)))
+    return len(texts) / (time.perf_counter() - started)
+
+
 def median_stages(outcomes) -> str:
     stages: dict[str, list[float]] = {}
     for outcome in outcomes:
@@ -255,19 +301,21 @@ async def main() -> None:
             pipeline = Pipeline(
                 services.pool,
                 classifiers=DefaultClassifiers(services),
-                memory=MemoryService(
-                    services.pool, vectors=store, embedder=embedder, queries=queries
-                ),
+                memory=MemoryService(services.pool, vectors=store, queries=queries),
                 drafter=OfflineDrafter(),
                 retriever=Retriever(store, embedder, sparse, queries=queries),
             )
             await pipeline.handle(rows[0])  # warm: loads the classifier and the engine
             await store.count(org.id, CollectionKind.CORPUS)  # and loads every collection
             await store.count(org.id, CollectionKind.MEMORIES)
+            # Round trips: the next messages one at a time, every statement counted.
+            counted, rows = rows[1 : 1 + COUNTED], [rows[0], *rows[1 + COUNTED :]]
+            statements = await count_statements(services.pool, pipeline, counted)
             latencies: list[float] = []
             outcomes = []
             queue = list(rows[1:])
             calls_before, embedded_before = queries.calls, queries.embedded
+            batches_before, classified_before = pipeline.batcher.calls, pipeline.batcher.classified
 
             async def worker() -> None:
                 while queue:
@@ -281,11 +329,14 @@ async def main() -> None:
             elapsed = time.perf_counter() - started
             calls = queries.calls - calls_before
             embedded = queries.embedded - embedded_before
+            batches = pipeline.batcher.calls - batches_before
+            classified = pipeline.batcher.classified - classified_before
 
             t0 = time.perf_counter()
             for text in texts[1:]:
                 embedder.embed_query(text)
             embed_rate = (len(texts) - 1) / (time.perf_counter() - t0)
+            floor_rate = await embedding_floor(embedder, texts[1:], args.concurrency)
         finally:
             async with services.pool.acquire() as conn:
                 await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
@@ -310,8 +361,21 @@ async def main() -> None:
         f"(mean batch {embedded / max(calls, 1):.1f}) for {len(latencies)} messages"
     )
     print(
+        f"classifier: {classified} texts in {batches} model calls "
+        f"(mean batch {classified / max(batches, 1):.1f})"
+    )
+    print(
+        f"PostgreSQL statements per message (incl. BEGIN/COMMIT and the pool's reset on "
+        f"release), {COUNTED} messages one at a time: {statements / COUNTED:.1f}"
+    )
+    print(
         f"baseline: bare query embeddings {embed_rate:.1f}/s; pipeline/embedding = "
         f"{rate / embed_rate:.3f}"
+    )
+    print(
+        f"floor: the same texts through a fresh QueryEncoder, {args.concurrency} callers "
+        f"(batched, two model calls in flight): {floor_rate:.1f} texts/s; pipeline/floor = "
+        f"{rate / floor_rate:.3f}"
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING
@@ -16,6 +17,9 @@ from agents.knowledge.corpus import CorpusIndexer
 from agents.memory.service import MemoryService
 from agents.pipeline import Classifier, Pipeline
 from agents.quotes.intent import quote_from_message
+from agents.quotes.parser import parse_request
+from agents.quotes.service import CreatedQuote
+from storage.repositories.products import Product
 
 from .cards import Cards
 from .outbox import ChannelOutbox
@@ -32,15 +36,32 @@ log = logging.getLogger(__name__)
 
 class DefaultClassifiers:
     """Each org's classifier: its own retrained model when it has one, else the shipped one
-    (trained on first use from the corpus in the repo and cached under the data directory)."""
+    (trained on first use from the corpus in the repo and cached under the data directory).
 
-    def __init__(self, services: Services) -> None:
+    The answer is kept per org for ``ttl`` seconds, so the message path looks up the org's
+    active model once per org every few seconds instead of once per message (a round trip and
+    two thread hops). Staleness is bounded by ``ttl``: a model trained with ``trademate model
+    train`` classifies that org's messages at most ``ttl`` seconds after it becomes active
+    (and two workers may use the old and the new one for that long; both are the org's)."""
+
+    def __init__(self, services: Services, *, ttl: float = 5.0) -> None:
         self.services = services
+        self.ttl = ttl
+        self._known: dict[uuid.UUID, tuple[float, Classifier]] = {}
 
     async def for_org(self, org_id: uuid.UUID) -> Classifier:
         from agents.classifier import store  # scikit-learn loads only where it's needed
 
-        return await store.load_for_org(self.services.pool, self.services.settings.data_dir, org_id)
+        now = time.monotonic()
+        known = self._known.get(org_id)
+        if known is not None and now - known[0] < self.ttl:
+            return known[1]
+        settings = self.services.settings
+        classifier = await store.load_for_org(self.services.pool, settings.data_dir, org_id)
+        if len(self._known) >= 4096:  # many orgs: forget the expired ones
+            self._known = {k: v for k, v in self._known.items() if now - v[0] < self.ttl}
+        self._known[org_id] = (now, classifier)
+        return classifier
 
 
 @asynccontextmanager
@@ -66,13 +87,13 @@ async def open_pipeline(
 
     await asyncio.to_thread(store.load_default, settings.data_dir)
     cards = None if runtime is None else Cards.from_settings(services, runtime.hub)
+    memory = MemoryService(services.pool, vectors=vectors, queries=queries)
+    quotes = quote_service(services, gateway)
     try:
         yield Pipeline(
             services.pool,
             classifiers=DefaultClassifiers(services),
-            memory=MemoryService(
-                services.pool, vectors=vectors, embedder=embedder, queries=queries
-            ),
+            memory=memory,
             drafter=OfflineDrafter(
                 Thresholds(
                     faq=settings.agents.faq_min_cosine,
@@ -91,13 +112,27 @@ async def open_pipeline(
             # Approval cards to on-duty staff on Telegram (none in `trademate try`).
             notifier=None if cards is None else cards.push,
             # Explicit purchase requests also become quote drafts (never in the sandbox).
-            quotes=partial(quote_from_message, quote_service(services, gateway)),
+            quotes=partial(_quote_if_asked, quotes),
         )
+        # What this process's messages left for upkeep (memory vectors) is indexed before the
+        # vector store closes: `trademate try` has no reconciler, and a worker's next start
+        # would otherwise pick it up only on its first pass.
+        await memory.index_pending()
     finally:
         if cards is not None:
             await cards.aclose()
         if gateway is not None:
             await gateway.aclose()
+
+
+async def _quote_if_asked(
+    service, message, *, is_test: bool, catalog: Sequence[Product]
+) -> CreatedQuote | None:
+    """``quote_from_message``, asked only when the text parses as a purchase request of this
+    catalog: for every other message (nearly all) that saves a connection and a query."""
+    if is_test or not parse_request((message.content or "").strip(), catalog).matched:
+        return None
+    return await quote_from_message(service, message, is_test=is_test, catalog=catalog)
 
 
 async def _open_gateway(settings: Settings, services: Services):

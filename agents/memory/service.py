@@ -2,9 +2,16 @@
 
 ``remember`` stores the facts of one message (offline rules; an LLM extractor can supply
 facts the same way), merging with what is known: a single-valued fact (location, budget,
-e-mail) replaces the old one of its kind, others accumulate, exact repeats are ignored.
-``recall`` ranks a customer's memories for the message at hand by relevance to it (dense
-similarity when the vector store is available) times their decayed importance.
+e-mail) replaces the old one of its kind, others accumulate, exact repeats are ignored (and
+when the caller already holds the customer's memories and every fact is a repeat, nothing is
+written at all). ``recall`` ranks a customer's memories for the message at hand by relevance
+to it times their decayed importance. Relevance is word overlap (:mod:`.ranking`) for a
+customer with a few memories, and dense similarity in Qdrant beyond that.
+
+Vectors are kept off the message path: a new or changed memory is stored with ``vector_id``
+NULL (``memories.update`` clears it when the content changes, staff edits in the web inbox
+included), and :meth:`MemoryService.index_pending` — the worker's upkeep — embeds and upserts
+those in batches, claiming rows with ``FOR UPDATE SKIP LOCKED``.
 
 Memories never cross customers or organizations: every read filters on both, in SQL and in
 Qdrant (the store adds the org; we add the customer).
@@ -12,7 +19,6 @@ Qdrant (the store adds the org; we add the customer).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -27,9 +33,15 @@ from storage.vectors import CollectionKind, VectorPoint, VectorStore
 
 from ..retrieval.base import Embedder
 from ..retrieval.queries import QueryEncoder
+from .ranking import overlap, terms
 from .rules import SINGLE_VALUED, Fact, extract_facts
 
 log = logging.getLogger(__name__)
+
+# Up to this many memories a customer's are ranked by word overlap (no query embedding);
+# beyond it, dense recall in Qdrant. Recall returns 5: below a dozen the ranking is mostly
+# importance, and an embedding per message is the pipeline's largest cost.
+DENSE_ABOVE = 12
 
 
 @dataclass(frozen=True)
@@ -46,15 +58,17 @@ class MemoryService:
         vectors: VectorStore | None = None,
         embedder: Embedder | None = None,
         queries: QueryEncoder | None = None,
+        dense_above: int = DENSE_ABOVE,
     ) -> None:
-        """``queries`` embeds recall questions; share the retriever's so a message is embedded
-        once for both."""
+        """``queries`` embeds recall questions and memory passages; share the retriever's so a
+        message is embedded once for both. Without ``vectors`` and an embedder, recall ranks
+        by word overlap only and nothing is indexed."""
         self.pool = pool
         self.vectors = vectors
-        self.embedder = embedder
         if queries is None and embedder is not None:
             queries = QueryEncoder(embedder)
         self.queries = queries
+        self.dense_above = dense_above
 
     async def remember(
         self,
@@ -65,17 +79,21 @@ class MemoryService:
         message_id: uuid.UUID | None = None,
         facts: Sequence[Fact] | None = None,
         source: str = "rules",
+        known: Sequence[Memory] | None = None,
     ) -> list[Memory]:
-        """Store the facts in ``text`` (or the given ones); returns the new/changed memories."""
+        """Store the facts in ``text`` (or the given ones); returns the new/changed memories.
+        ``known``: the customer's memories as the caller just read them; when every fact is
+        already among them, no transaction is opened."""
         facts = list(facts) if facts is not None else extract_facts(text)
-        if not facts:
+        if not facts or (known is not None and all(_is_known(f, known) for f in facts)):
             return []
         changed: list[Memory] = []
         async with self.pool.acquire() as conn, conn.transaction():
-            known = await memory_repo.for_customer(conn, org_id, customer_id)
+            # Read again inside the transaction: ``known`` decides only whether to come here.
+            current = await memory_repo.for_customer(conn, org_id, customer_id)
             for fact in facts:
-                same_kind = [m for m in known if m.category == fact.category]
-                if any(m.content.lower() == fact.content.lower() for m in same_kind):
+                same_kind = [m for m in current if m.category == fact.category]
+                if _is_known(fact, same_kind):
                     continue
                 if fact.category in SINGLE_VALUED and same_kind:
                     memory = await memory_repo.update(
@@ -97,11 +115,9 @@ class MemoryService:
                         importance=fact.importance,
                         source=source,
                         source_message_id=message_id,
-                        vector_id=None,
                     )
-                known = [m for m in known if m.id != memory.id] + [memory]
+                current = [m for m in current if m.id != memory.id] + [memory]
                 changed.append(memory)
-        await self._index(org_id, changed)
         return changed
 
     async def recall(
@@ -112,27 +128,33 @@ class MemoryService:
         *,
         limit: int = 5,
         vector: list[float] | None = None,
+        known: Sequence[Memory] | None = None,
     ) -> list[Recalled]:
         """The customer's ``limit`` most useful memories for ``query`` (``vector``: its dense
-        vector, when the caller has it)."""
-        async with self.pool.acquire() as conn:
-            known = await memory_repo.for_customer(conn, org_id, customer_id)
+        vector, when the caller has it; ``known``: the customer's memories, when the caller
+        has just read them)."""
+        if known is None:
+            async with self.pool.acquire() as conn:
+                known = await memory_repo.for_customer(conn, org_id, customer_id)
         if not known:
             return []
-        relevance = await self._relevance(org_id, customer_id, query, len(known), vector)
+        wanted = terms(query)
+        relevance = {m.id: overlap(wanted, m.content) for m in known}
+        if len(known) > self.dense_above:
+            # Memories still waiting for upkeep to embed them keep their word overlap.
+            relevance.update(
+                await self._dense_relevance(org_id, customer_id, query, len(known), vector)
+            )
         now = datetime.now(UTC)
         ranked = sorted(
-            (
-                Recalled(m, round(_decayed(m, now) * (0.5 + relevance.get(m.id, 0.0)), 4))
-                for m in known
-            ),
+            (Recalled(m, round(_decayed(m, now) * (0.5 + relevance[m.id]), 4)) for m in known),
             key=lambda r: -r.score,
         )[:limit]
         async with self.pool.acquire() as conn:
             await memory_repo.touch(conn, org_id, [r.memory.id for r in ranked])
         return ranked
 
-    async def _relevance(
+    async def _dense_relevance(
         self,
         org_id: uuid.UUID,
         customer_id: uuid.UUID,
@@ -153,34 +175,57 @@ class MemoryService:
         )
         return {uuid.UUID(hit.payload["memory_id"]): max(hit.score, 0.0) for hit in hits}
 
-    async def _index(self, org_id: uuid.UUID, changed: Sequence[Memory]) -> None:
-        if self.vectors is None or self.embedder is None or not changed:
-            return
-        contents = [m.content for m in changed]
-        if self.queries is not None:  # batched with the queries, and cached
-            dense = await self.queries.passages(contents)
-        else:
-            dense = await asyncio.to_thread(self.embedder.embed_documents, contents)
-        points = [
-            VectorPoint(
-                id=m.id,  # one point per memory, replaced when the memory changes
-                dense=vector,
-                sparse=None,
-                payload={
-                    "memory_id": str(m.id),
-                    "customer_id": str(m.customer_id),
-                    "category": m.category,
-                    "content": m.content,
-                },
-            )
-            for m, vector in zip(changed, dense, strict=True)
-        ]
-        await self.vectors.upsert(org_id, CollectionKind.MEMORIES, points)
-        async with self.pool.acquire() as conn:
-            await conn.executemany(
-                "UPDATE memories SET vector_id = $2 WHERE org_id = $1 AND id = $2",
-                [(org_id, m.id) for m in changed],
-            )
+    async def index_pending(self, *, batch: int = 64, max_batches: int = 8) -> int:
+        """Embed and upsert memories without a current vector (new, or content changed since),
+        ``batch`` at a time, at most ``max_batches`` batches; returns how many. Rows are
+        claimed with ``FOR UPDATE SKIP LOCKED``: two workers never embed the same memory, and
+        an edit waits for the claim, then marks the memory stale again."""
+        if self.vectors is None or self.queries is None:
+            return 0
+        done = 0
+        for _ in range(max_batches):
+            indexed = await self._index_batch(batch)
+            done += indexed
+            if indexed < batch:
+                break
+        if done:
+            log.info("indexed %d memor%s", done, "y" if done == 1 else "ies")
+        return done
+
+    async def _index_batch(self, limit: int) -> int:
+        assert self.vectors is not None and self.queries is not None
+        async with self.pool.acquire() as conn, conn.transaction():
+            claimed = await memory_repo.claim_unindexed(conn, limit=limit)
+            if not claimed:
+                return 0
+            dense = await self.queries.passages([m.content for m in claimed])
+            by_org: dict[uuid.UUID, list[VectorPoint]] = {}
+            for m, vector in zip(claimed, dense, strict=True):
+                by_org.setdefault(m.org_id, []).append(
+                    VectorPoint(
+                        id=m.id,  # one point per memory, replaced when the memory changes
+                        dense=vector,
+                        sparse=None,
+                        payload={
+                            "memory_id": str(m.id),
+                            "customer_id": str(m.customer_id),
+                            "category": m.category,
+                            "content": m.content,
+                        },
+                    )
+                )
+            for org_id, points in by_org.items():
+                await self.vectors.upsert(org_id, CollectionKind.MEMORIES, points)
+            # The point id is the memory id: a crash before this update only means the next
+            # pass upserts the same points again.
+            await memory_repo.mark_indexed(conn, [m.id for m in claimed])
+        return len(claimed)
+
+
+def _is_known(fact: Fact, known: Sequence[Memory]) -> bool:
+    """An exact repeat (case aside) of a memory of the same kind."""
+    content = fact.content.lower()
+    return any(m.category == fact.category and m.content.lower() == content for m in known)
 
 
 def _decayed(memory: Memory, now: datetime) -> float:

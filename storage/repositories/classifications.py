@@ -51,6 +51,73 @@ async def record(
     return result.endswith(" 1")
 
 
+# One statement (so one round trip, and atomic): the classification row and what it tells
+# about the message, customer and conversation. Data-modifying CTEs run to completion whether
+# or not the outer SELECT reads them; the follow-on UPDATEs run on a re-run too, as before.
+_RECORD_WITH_EFFECTS = """
+WITH recorded AS (
+    INSERT INTO message_classifications
+        (org_id, message_id, category, confidence, language, sentiment, sub_intent, urgency,
+         is_hot_lead, lead_score, scores, engine, model_version)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    ON CONFLICT (message_id) DO NOTHING
+    RETURNING 1
+), message AS (
+    UPDATE messages SET language = $5 WHERE org_id = $1 AND id = $2
+), customer AS (
+    UPDATE customers SET language = COALESCE(language, $5),
+                         lead_score = GREATEST(lead_score, $10)
+    WHERE org_id = $1 AND id = $14
+), conversation AS (
+    UPDATE conversations SET priority = 'high', sentiment = $6
+    WHERE org_id = $1 AND id = $15 AND $3 = 'complaint'
+)
+SELECT EXISTS (SELECT 1 FROM recorded)
+"""
+
+
+async def record_with_effects(
+    conn: Connection,
+    *,
+    org_id: uuid.UUID,
+    message_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    conversation_id: uuid.UUID,
+    category: str,
+    confidence: float,
+    language: str,
+    sentiment: str,
+    sub_intent: str | None,
+    urgency: str,
+    is_hot_lead: bool,
+    lead_score: int,
+    scores: dict[str, Any],
+    engine: str,
+    model_version: str | None = None,
+) -> bool:
+    """:func:`record`, and in the same statement: the message's language; the customer's
+    language (if unknown) and lead score (never lowered); a complaint makes the conversation
+    high priority with the complaint's sentiment. Returns False if a classification existed."""
+    return await conn.fetchval(
+        _RECORD_WITH_EFFECTS,
+        org_id,
+        message_id,
+        category,
+        confidence,
+        language,
+        sentiment,
+        sub_intent,
+        urgency,
+        is_hot_lead,
+        lead_score,
+        scores,
+        engine,
+        model_version,
+        customer_id,
+        conversation_id,
+    )
+
+
 async def for_message(conn: Connection, org_id: uuid.UUID, message_id: uuid.UUID):
     return await conn.fetchrow(
         "SELECT * FROM message_classifications WHERE org_id = $1 AND message_id = $2",

@@ -91,7 +91,9 @@ async def update(
         """
         UPDATE memories SET content = $3, importance = COALESCE($4, importance),
                             source = COALESCE($5, source),
-                            source_message_id = COALESCE($6, source_message_id)
+                            source_message_id = COALESCE($6, source_message_id),
+                            -- new content, stale vector: the worker's upkeep re-embeds it
+                            vector_id = CASE WHEN content = $3 THEN vector_id END
         WHERE org_id = $1 AND id = $2
         RETURNING *
         """,
@@ -105,6 +107,29 @@ async def update(
     if record is None:
         raise NotFound("memory", memory_id)
     return Memory.from_record(record)
+
+
+async def claim_unindexed(conn: Connection, *, limit: int) -> list[Memory]:
+    """Lock up to ``limit`` live memories without a current vector, oldest first, skipping
+    rows another transaction holds (call inside a transaction; see ``mark_indexed``)."""
+    records = await conn.fetch(
+        """
+        SELECT * FROM memories
+        WHERE vector_id IS NULL AND (expires_at IS NULL OR expires_at > now())
+        ORDER BY created_at
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED
+        """,
+        limit,
+    )
+    return [Memory.from_record(r) for r in records]
+
+
+async def mark_indexed(conn: Connection, memory_ids: Sequence[uuid.UUID]) -> None:
+    """Their vectors are in Qdrant (the point id is the memory id)."""
+    await conn.execute(
+        "UPDATE memories SET vector_id = id WHERE id = ANY($1::uuid[])", list(memory_ids)
+    )
 
 
 async def delete(conn: Connection, org_id: uuid.UUID, memory_id: uuid.UUID) -> Memory:
