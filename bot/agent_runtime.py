@@ -162,7 +162,8 @@ async def open_studio(services: Services) -> AsyncIterator[Studio]:
 
     settings = services.settings
     config = ContentConfig.from_mapping(
-        settings.content.model_dump() | {"rates": dict(settings.quotes.rates)}
+        settings.content.model_dump()
+        | {"rates": dict(settings.quotes.rates), "rate_base": settings.quotes.rate_base}
     )
     gateway = await _open_gateway(settings, services)
     llm = None if gateway is None else LLMEngine(gateway, settings.app.name)

@@ -27,6 +27,6 @@ class ContentConfig:
         per one ``rate_base``)."""
         data = dict(values)
         per_base = {str(k).upper(): Decimal(str(v)) for k, v in data.pop("rates").items()}
-        data["rates"] = Rates(str(data.pop("rate_base", "USD")).upper(), per_base)
+        data["rates"] = Rates(str(data.pop("rate_base")).upper(), per_base)
         data["markets"] = tuple(str(m).upper() for m in data.get("markets") or ())
         return cls(**data)

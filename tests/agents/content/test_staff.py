@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -95,3 +96,13 @@ async def test_bad_input_gets_usage_not_a_crash(desk):
     assert "product not found" in reply.text
     [reply] = await desk.call("content", "x:not-a-uuid", button=True)
     assert "out of date" in reply.text
+
+
+async def test_the_apps_studio_converts_with_the_quotes_rate_base(pool, redis, keys, monkeypatch):
+    monkeypatch.setenv("TRADEMATE__QUOTES__RATE_BASE", "CNY")
+    services = SimpleNamespace(pool=pool, redis=redis, keys=keys, settings=load_settings())
+    async with open_studio(services) as studio:
+        assert studio.config.rates.base == "CNY"
+        assert studio.config.rates.per_base == {
+            k.upper(): Decimal(v) for k, v in services.settings.quotes.rates.items()
+        }
