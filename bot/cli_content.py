@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from agents.content import platforms
+
 from .settings import Settings
 
 if TYPE_CHECKING:
     from agents.content.outcome import Outcome
 
-PLATFORMS = ["instagram", "tiktok", "youtube", "whatsapp_status"]
+PLATFORMS = list(platforms.PLATFORMS)  # the studio's own list
 
 
 async def _generate(settings: Settings, org_ref: str, request: dict[str, Any]) -> Outcome:
@@ -176,7 +178,9 @@ def register(main: click.Group) -> None:
     @click.option("--product", "sku", required=True, help="Product SKU (from the catalog).")
     @click.option("--kind", required=True, type=click.Choice(["hook", "caption", "script"]))
     @click.option("--platform", "platform_name", required=True, type=click.Choice(PLATFORMS))
-    @click.option("--lang", "language", default="en", show_default=True, help="en es zh pt de")
+    @click.option(
+        "--lang", "language", default="en", show_default=True, help=" ".join(platforms.LANGUAGES)
+    )
     @click.option("--market", help="Target market (US, DE, BR, ...): units, prices, rules.")
     @click.option(
         "--n", "n", type=click.IntRange(1, 100), help="Variants (content.default_variants)."

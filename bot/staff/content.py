@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from agents.content import actions
 from agents.content.errors import ContentError
 from agents.content.outcome import ContentRequest, Outcome, Shown
+from agents.content.platforms import PLATFORMS
 from storage.errors import NotFound
 from storage.repositories import content as repo
 from storage.repositories import organizations
@@ -25,7 +26,6 @@ from .commands import Button, CommandContext, Reply, callback, command
 if TYPE_CHECKING:
     from agents.content.studio import Studio
 
-PLATFORMS = ("instagram", "tiktok", "youtube", "whatsapp_status")
 KINDS = {
     "caption": "caption",
     "captions": "caption",
