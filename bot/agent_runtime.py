@@ -9,7 +9,6 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import TYPE_CHECKING
 
 from agents.drafting.llm import LLMDrafter
 from agents.drafting.offline import OfflineDrafter, Thresholds
@@ -27,9 +26,6 @@ from .runtime import ChannelRuntime
 from .services import Services
 from .settings import Settings
 from .staff.quotes import quote_service
-
-if TYPE_CHECKING:
-    from agents.content.studio import Studio
 
 log = logging.getLogger(__name__)
 
@@ -149,26 +145,3 @@ async def _open_gateway(settings: Settings, services: Services):
         await register_versions(conn)
     log.info("LLM drafts via %s/%s (offline engine on failure)", config.provider, config.model)
     return LLMGateway(config, services.pool, services.redis, services.keys)
-
-
-@asynccontextmanager
-async def open_studio(services: Services) -> AsyncIterator[Studio]:
-    """The content studio, with the LLM engine when one is configured: its gateway opened
-    like the pipeline's (prompt versions registered) and closed with it. Open one per app or
-    CLI run, not one per command: every staff command and button shares it."""
-    from agents.content.config import ContentConfig
-    from agents.content.llm import LLMEngine
-    from agents.content.studio import Studio
-
-    settings = services.settings
-    config = ContentConfig.from_mapping(
-        settings.content.model_dump()
-        | {"rates": dict(settings.quotes.rates), "rate_base": settings.quotes.rate_base}
-    )
-    gateway = await _open_gateway(settings, services)
-    llm = None if gateway is None else LLMEngine(gateway, settings.app.name)
-    try:
-        yield Studio(services.pool, config, llm)
-    finally:
-        if gateway is not None:
-            await gateway.aclose()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +25,41 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from agents.content.outcome import Outcome
+    from agents.content.studio import Studio
+
+    from .services import Services
 
 PLATFORMS = list(platforms.PLATFORMS)  # the studio's own list
+
+
+@asynccontextmanager
+async def open_studio(services: Services) -> AsyncIterator[Studio]:
+    """The content studio, with the LLM engine when one is configured. Open one per app or
+    CLI run, not one per command: the staff bot opens it with the app and every command and
+    button shares it (and its LLM gateway, closed here)."""
+    from agents.content.config import ContentConfig
+    from agents.content.llm import LLMEngine
+    from agents.content.studio import Studio
+
+    settings = services.settings
+    config = ContentConfig.from_mapping(
+        settings.content.model_dump()
+        | {"rates": dict(settings.quotes.rates), "rate_base": settings.quotes.rate_base}
+    )
+    gateway = None
+    if settings.llm.provider and settings.llm.model:
+        # The pipeline's gateway opener (it registers the prompt versions). Imported only
+        # here: the agent runtime loads aiogram and the pipeline, seconds the offline
+        # `trademate content` commands don't need to spend.
+        from .agent_runtime import _open_gateway
+
+        gateway = await _open_gateway(settings, services)
+    llm = None if gateway is None else LLMEngine(gateway, settings.app.name)
+    try:
+        yield Studio(services.pool, config, llm)
+    finally:
+        if gateway is not None:
+            await gateway.aclose()
 
 
 async def _generate(settings: Settings, org_ref: str, request: dict[str, Any]) -> Outcome:
@@ -32,7 +67,6 @@ async def _generate(settings: Settings, org_ref: str, request: dict[str, Any]) -
     from agents.content.outcome import ContentRequest
     from storage.repositories import organizations
 
-    from .agent_runtime import open_studio
     from .services import open_services
 
     async with open_services(settings) as services, open_studio(services) as studio:
@@ -59,7 +93,6 @@ async def _localize(settings: Settings, org_ref: str, variant_id: uuid.UUID, mar
     from agents.content.errors import ContentError
     from storage.repositories import organizations
 
-    from .agent_runtime import open_studio
     from .services import open_services
 
     async with open_services(settings) as services, open_studio(services) as studio:

@@ -38,7 +38,7 @@ _SECONDS = re.compile(r"^(\d{1,3})s$")
 
 def _studio(ctx: CommandContext) -> Studio:
     """The front end's one studio (``extra["studio"]``): the staff bot opens it with the app
-    (:func:`bot.agent_runtime.open_studio`), so commands and buttons don't each build one and
+    (:func:`bot.cli_content.open_studio`), so commands and buttons don't each build one and
     its LLM gateway."""
     return ctx.extra["studio"]
 

@@ -27,8 +27,8 @@ def install(
 ) -> None:
     # Imported here: bot.cards renders through this package's telegram module, so importing
     # them at package import would be circular.
-    from ..agent_runtime import open_studio
     from ..cards import Cards
+    from ..cli_content import open_studio
     from ..webhooks import STAFF_GATE_KEY
     from .dedicated import ROUTE, DedicatedStaffBot
     from .frontend import StaffGate

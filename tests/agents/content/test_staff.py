@@ -7,12 +7,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.agent_runtime import open_studio
+from agents.llm import LLMGateway
+from bot.cli_content import open_studio
 from bot.settings import load_settings
 from bot.staff import commands as registry
 from bot.staff.commands import CommandContext, as_list
 from storage.repositories import content as repo
 from storage.repositories import users
+from tests.fakes.openai_api import DEFAULT_API_KEY, FakeOpenAI
 
 registry.load_all()
 
@@ -106,3 +108,36 @@ async def test_the_apps_studio_converts_with_the_quotes_rate_base(pool, redis, k
         assert studio.config.rates.per_base == {
             k.upper(): Decimal(v) for k, v in services.settings.quotes.rates.items()
         }
+
+
+HOOK = {"text": "AquaFlask 500: cold for 24 hours.", "hook_type": "fact", "emotion": None}
+
+
+async def test_with_an_llm_the_commands_share_the_apps_one_gateway(
+    pool, redis, keys, org_id, monkeypatch
+):
+    async with FakeOpenAI() as fake:
+        for name, value in {
+            "PROVIDER": "openai",
+            "MODEL": "qwen-plus",
+            "BASE_URL": fake.v1_url,
+            "API_KEY": DEFAULT_API_KEY,
+            "CACHE_TTL_SECONDS": "0",
+        }.items():
+            monkeypatch.setenv(f"TRADEMATE__LLM__{name}", value)
+        services = SimpleNamespace(pool=pool, redis=redis, keys=keys, settings=load_settings())
+        async with pool.acquire() as conn:
+            ana = await users.create(conn, org_id, "ana-llm@shop.test", "agent")
+        async with open_studio(services) as studio:
+            built = []
+            init = LLMGateway.__init__
+            monkeypatch.setattr(
+                LLMGateway, "__init__", lambda self, *a, **k: built.append(init(self, *a, **k))
+            )
+            for _ in range(2):
+                fake.reply({"hooks": [HOOK]})
+                ctx = CommandContext(services, org_id, ana, "BTL-500 1", extra={"studio": studio})
+                head, hook = as_list(await registry.COMMANDS["hooks"].handler(ctx))
+                assert "llm" in head.text and "AquaFlask 500" in hook.text
+            assert len(fake.requests()) == 2 and built == []  # no gateway per command
+        assert studio.llm.gateway._models == {}  # closed with the studio
