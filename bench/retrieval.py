@@ -368,7 +368,7 @@ async def tune(bench: Bench, embedder, sparse, part: str = "all") -> None:
     recipes = (("question",), ("question+answer",), ("question", "answer"), FAQ_DENSE)
     for centered, dense in itertools.product((False, True), recipes):
         await row(
-            f"embed dense={'+'.join(dense)}{' centered' if centered else ''}",
+            f"embed dense={','.join(dense)}{' centered' if centered else ''}",
             (MODES[1], MODES[4]),
             embedder=embedder if centered else Uncentered(embedder),
             texts={"dense_text": dense},
