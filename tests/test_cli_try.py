@@ -122,7 +122,8 @@ async def test_a_faq_question_gets_the_faq_answer_with_the_faq_as_source(shop: S
     assert faq["answer"] in turn["draft"]
     assert turn["sources"][0]["kind"] == "faq"
     assert turn["sources"][0]["id"] == str(faq["id"])
-    assert turn["sources"][0]["score"] > 0.8
+    # Clears agents.faq_min_cosine (0.60 on the language-centered cosine scale).
+    assert turn["sources"][0]["score"] >= 0.6
     assert "Orders ship within 2 business days" in turn["sources"][0]["snippet"]
     assert (turn["category"], turn["language"], turn["action"]) == ("question", "en", "queue")
     assert turn["reason"] == "autopilot is off: a person approves every reply"
