@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import random
 import shlex
 import statistics
@@ -108,6 +109,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--customers", type=int, default=100)
     parser.add_argument("--repeat", action="store_true", help="send the base texts verbatim")
+    parser.add_argument(
+        "--embed-parallel",
+        type=int,
+        default=2,
+        help="model calls in flight in the QueryEncoder (bot/agent_runtime uses its default)",
+    )
     parser.add_argument("--no-vector-cache", action="store_true")
     parser.add_argument(
         "--no-index",
@@ -192,35 +199,57 @@ async def build_knowledge(store: VectorStore, embedder, sparse, org_id, n_chunks
     return time.perf_counter() - started
 
 
-COUNTED = 32  # messages whose PostgreSQL statements are counted (two of each base text)
+class StatementCounter:
+    """Counts statements sent to PostgreSQL on every pooled connection (asyncpg's query
+    logger: each one is a round trip once its prepared statement is cached; BEGIN, COMMIT
+    and the reset asyncpg runs when a connection goes back to the pool count too)."""
 
+    def __init__(self, pool) -> None:
+        self.pool, self.seen = pool, 0
 
-async def count_statements(pool, pipeline, rows) -> int:
-    """Statements sent to PostgreSQL while ``rows`` go through the pipeline one at a time
-    (asyncpg's query logger on every pooled connection: each one is a round trip once its
-    prepared statement is cached)."""
-    seen = 0
+    def __call__(self, _record) -> None:
+        self.seen += 1
 
-    def log(_record) -> None:
-        nonlocal seen
-        seen += 1
-
-    async def on_every_connection(action: str) -> None:
+    async def _on_every_connection(self, action: str) -> None:
         # Holding all of them at once reaches each connection of the pool.
-        held = [await pool.acquire() for _ in range(pool.get_max_size())]
+        held = [await self.pool.acquire() for _ in range(self.pool.get_max_size())]
         for conn in held:
-            getattr(conn, action)(log)
+            getattr(conn, action)(self)
+        for conn in held:
+            await self.pool.release(conn)
+
+    async def __aenter__(self) -> StatementCounter:
+        await self._on_every_connection("add_query_logger")
+        self.seen = 0  # the releases above were counted
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        seen = self.seen
+        await self._on_every_connection("remove_query_logger")
+        self.seen = seen
+
+
+async def backend_pids(pool) -> list[int]:
+    """The PostgreSQL server processes behind every pooled connection."""
+    held = [await pool.acquire() for _ in range(pool.get_max_size())]
+    try:
+        return [await conn.fetchval("SELECT pg_backend_pid()") for conn in held]
+    finally:
         for conn in held:
             await pool.release(conn)
 
-    await on_every_connection("add_query_logger")
-    seen = 0  # the releases above were counted
-    try:
-        for row in rows:
-            await pipeline.handle(row)
-        return seen
-    finally:
-        await on_every_connection("remove_query_logger")
+
+def postgres_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the server processes have used: load-independent cost."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # not on this machine (a remote server): not measured
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
 
 async def embedding_floor(embedder, texts: list[str], callers: int) -> float:
@@ -297,7 +326,8 @@ async def main() -> None:
             stored = await runtime.intake.accept(ref, inbound)
             async with services.pool.acquire() as conn:
                 rows = [await messages.get(conn, org.id, s.message_id) for s in stored]
-            queries = QueryEncoder(embedder)  # shared, as bot/agent_runtime wires it
+            # shared, as bot/agent_runtime wires it
+            queries = QueryEncoder(embedder, parallel=args.embed_parallel)
             pipeline = Pipeline(
                 services.pool,
                 classifiers=DefaultClassifiers(services),
@@ -308,9 +338,6 @@ async def main() -> None:
             await pipeline.handle(rows[0])  # warm: loads the classifier and the engine
             await store.count(org.id, CollectionKind.CORPUS)  # and loads every collection
             await store.count(org.id, CollectionKind.MEMORIES)
-            # Round trips: the next messages one at a time, every statement counted.
-            counted, rows = rows[1 : 1 + COUNTED], [rows[0], *rows[1 + COUNTED :]]
-            statements = await count_statements(services.pool, pipeline, counted)
             latencies: list[float] = []
             outcomes = []
             queue = list(rows[1:])
@@ -324,9 +351,14 @@ async def main() -> None:
                     outcomes.append(await pipeline.handle(row))
                     latencies.append(time.perf_counter() - started)
 
-            started = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(args.concurrency)))
-            elapsed = time.perf_counter() - started
+            backends = await backend_pids(services.pool)
+            pg_before, cpu_before = postgres_cpu(backends), time.process_time()
+            async with StatementCounter(services.pool) as statements:
+                started = time.perf_counter()
+                await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+                elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_before
+            pg_cpu = postgres_cpu(backends) - pg_before
             calls = queries.calls - calls_before
             embedded = queries.embedded - embedded_before
             batches = pipeline.batcher.calls - batches_before
@@ -356,6 +388,12 @@ async def main() -> None:
         f"{latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms"
     )
     print(f"stages, median ms: {median_stages(outcomes)}")
+    per = 1000 / len(latencies)
+    print(
+        f"CPU per message: this process {cpu * per:.2f} ms (all threads), PostgreSQL backends "
+        f"{pg_cpu * per:.2f} ms; on 2 idle cores that is a ceiling of "
+        f"{2000 / ((cpu + pg_cpu) * per):.0f} messages/s"
+    )
     print(
         f"query embeddings: {embedded} texts in {calls} model calls "
         f"(mean batch {embedded / max(calls, 1):.1f}) for {len(latencies)} messages"
@@ -366,7 +404,7 @@ async def main() -> None:
     )
     print(
         f"PostgreSQL statements per message (incl. BEGIN/COMMIT and the pool's reset on "
-        f"release), {COUNTED} messages one at a time: {statements / COUNTED:.1f}"
+        f"release): {statements.seen / len(latencies):.1f}"
     )
     print(
         f"baseline: bare query embeddings {embed_rate:.1f}/s; pipeline/embedding = "

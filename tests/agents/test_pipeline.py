@@ -263,3 +263,102 @@ async def test_the_channel_outbox_queues_a_reply_once(pool, redis, keys, shop):
         ref.org_id, row["id"], row["conversation_id"], "again"
     )
     assert again is None and await outbound_queue.length() == 1
+
+
+async def test_praise_and_complaints_skip_retrieval_offline(pool, shop):
+    """Their offline drafts are templates whatever the hits: no query embedding is spent."""
+    ref, intake, pipeline, retriever = shop
+    praise = await run(pool, ref, intake, pipeline, "thanks, great bottles!")
+    complaint = await run(pool, ref, intake, pipeline, "The bottles arrived broken, refund please")
+    assert (praise.classification.category, complaint.classification.category) == (
+        "praise",
+        "complaint",
+    )
+    assert retriever.calls == 0 and praise.hits == [] and complaint.hits == []
+    assert "retrieve" not in praise.timings_ms
+    question = await run(pool, ref, intake, pipeline, "How long does shipping to Spain take?")
+    assert retriever.calls == 1 and question.hits
+
+
+async def test_with_an_llm_every_message_but_spam_retrieves(pool, shop):
+    """The LLM reads hits as context, so a complaint retrieves too (here the LLM gives up
+    and the offline draft is used; what counts is that the hits were there for it)."""
+    from agents.errors import LLMUnavailable
+
+    ref, intake, pipeline, retriever = shop
+    seen = []
+
+    class GivingUpLLM:
+        available = True
+
+        async def draft(self, org_id, ctx, *, memories, recent_turns):
+            seen.append((ctx.classification.category, recent_turns))
+            raise LLMUnavailable("budget spent")
+
+    pipeline.llm = GivingUpLLM()
+    complaint = await run(pool, ref, intake, pipeline, "The ship arrived broken, refund please")
+    spam = await run(pool, ref, intake, pipeline, "Earn 500% with crypto, click here")
+    assert retriever.calls == 1 and complaint.hits  # the complaint, not the spam
+    assert complaint.engine == "offline" and "sorry" in complaint.draft.text
+    assert spam.draft is None
+    [(category, turns)] = seen
+    assert category == "complaint" and turns == ["customer: The ship arrived broken, refund please"]
+
+
+async def test_a_repeated_fact_opens_no_memory_transaction(pool, shop):
+    ref, intake, pipeline, _ = shop
+    first = await run(pool, ref, intake, pipeline, "We are in Madrid, need 500 pcs")
+    statements: list[str] = []
+
+    def log(record) -> None:
+        statements.append(record.query)
+
+    held = [await pool.acquire() for _ in range(pool.get_max_size())]
+    for conn in held:
+        conn.add_query_logger(log)
+    for conn in held:
+        await pool.release(conn)
+    try:
+        again = await run(pool, ref, intake, pipeline, "We are in Madrid, need 500 pcs again")
+    finally:
+        held = [await pool.acquire() for _ in range(pool.get_max_size())]
+        for conn in held:
+            conn.remove_query_logger(log)
+        for conn in held:
+            await pool.release(conn)
+    await asyncio.sleep(0.05)  # query loggers are called soon after, not during, a query
+    assert any("to_jsonb" in q for q in statements)  # the logger saw this message's reads
+    assert {r.memory.content for r in again.memories} == {"Based in Madrid", "Needs 500 pcs"}
+    assert not any(
+        q.strip().upper().startswith(("BEGIN", "INSERT INTO MEMORIES")) for q in statements
+    )
+    async with pool.acquire() as conn:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM memories WHERE source_message_id = $1", first.message_id
+        )
+    assert count == 2
+
+
+async def test_concurrent_messages_are_classified_together_by_their_orgs_model(pool, shop):
+    ref, intake, pipeline, _ = shop
+    calls = []
+
+    class Counting(KeywordClassifier):
+        def classify_many(self, texts):
+            calls.append(len(texts))
+            return [self.classify(t) for t in texts]
+
+    pipeline.classifiers = Counting()
+    outcomes = await asyncio.gather(
+        *(
+            run(pool, ref, intake, pipeline, text, sender=f"whatsapp:+3460000{i:04d}")
+            for i, text in enumerate(["thanks!", "price of BTL-500?", "broken, refund", "hello"])
+        )
+    )
+    assert [o.classification.category for o in outcomes] == [
+        "praise",
+        "purchase_intent",
+        "complaint",
+        "other",
+    ]
+    assert sum(calls) == 4
