@@ -175,16 +175,19 @@ class MemoryService:
         )
         return {uuid.UUID(hit.payload["memory_id"]): max(hit.score, 0.0) for hit in hits}
 
-    async def index_pending(self, *, batch: int = 64, max_batches: int = 8) -> int:
-        """Embed and upsert memories without a current vector (new, or content changed since),
-        ``batch`` at a time, at most ``max_batches`` batches; returns how many. Rows are
+    async def index_pending(
+        self, org_id: uuid.UUID | None = None, *, batch: int = 64, max_batches: int = 8
+    ) -> int:
+        """Embed and upsert memories (of one org, or all) without a current vector (new, or
+        content changed since), ``batch`` at a time, at most ``max_batches`` batches (the
+        worker's reconciler calls this every pass); returns how many. Rows are
         claimed with ``FOR UPDATE SKIP LOCKED``: two workers never embed the same memory, and
         an edit waits for the claim, then marks the memory stale again."""
         if self.vectors is None or self.queries is None:
             return 0
         done = 0
         for _ in range(max_batches):
-            indexed = await self._index_batch(batch)
+            indexed = await self._index_batch(org_id, batch)
             done += indexed
             if indexed < batch:
                 break
@@ -192,10 +195,10 @@ class MemoryService:
             log.info("indexed %d memor%s", done, "y" if done == 1 else "ies")
         return done
 
-    async def _index_batch(self, limit: int) -> int:
+    async def _index_batch(self, org_id: uuid.UUID | None, limit: int) -> int:
         assert self.vectors is not None and self.queries is not None
         async with self.pool.acquire() as conn, conn.transaction():
-            claimed = await memory_repo.claim_unindexed(conn, limit=limit)
+            claimed = await memory_repo.claim_unindexed(conn, limit=limit, org_id=org_id)
             if not claimed:
                 return 0
             dense = await self.queries.passages([m.content for m in claimed])
@@ -214,8 +217,8 @@ class MemoryService:
                         },
                     )
                 )
-            for org_id, points in by_org.items():
-                await self.vectors.upsert(org_id, CollectionKind.MEMORIES, points)
+            for owner, points in by_org.items():
+                await self.vectors.upsert(owner, CollectionKind.MEMORIES, points)
             # The point id is the memory id: a crash before this update only means the next
             # pass upserts the same points again.
             await memory_repo.mark_indexed(conn, [m.id for m in claimed])

@@ -109,18 +109,23 @@ async def update(
     return Memory.from_record(record)
 
 
-async def claim_unindexed(conn: Connection, *, limit: int) -> list[Memory]:
-    """Lock up to ``limit`` live memories without a current vector, oldest first, skipping
-    rows another transaction holds (call inside a transaction; see ``mark_indexed``)."""
+async def claim_unindexed(
+    conn: Connection, *, limit: int, org_id: uuid.UUID | None = None
+) -> list[Memory]:
+    """Lock up to ``limit`` live memories (of one org, or all) without a current vector,
+    oldest first, skipping rows another transaction holds (call inside a transaction; see
+    ``mark_indexed``)."""
     records = await conn.fetch(
         """
         SELECT * FROM memories
         WHERE vector_id IS NULL AND (expires_at IS NULL OR expires_at > now())
+          AND ($2::uuid IS NULL OR org_id = $2)
         ORDER BY created_at
         LIMIT $1
         FOR UPDATE SKIP LOCKED
         """,
         limit,
+        org_id,
     )
     return [Memory.from_record(r) for r in records]
 

@@ -123,41 +123,132 @@ async def test_staff_edits_are_kept(pool, customer):
         assert await memory_repo.for_customer(conn, org_id, customer_id) == []
 
 
-async def test_recall_and_retrieval_share_one_query_embedding(pool, customer):
-    """The pipeline's wiring: MemoryService and Retriever share a QueryEncoder, so a message
-    is embedded once for both; memories are indexed through it and recalled by relevance."""
-    from agents.retrieval.embedders import HashingEmbedder
-    from agents.retrieval.lexical import LexicalEncoder
-    from agents.retrieval.queries import QueryEncoder
-    from agents.retrieval.retriever import Retriever
+class Counting:
+    """A HashingEmbedder that counts what the model is asked (queries and passages)."""
+
+    def __init__(self) -> None:
+        from agents.retrieval.embedders import HashingEmbedder
+
+        self.inner = HashingEmbedder()
+        self.dim, self.name = self.inner.dim, self.inner.name
+        self.asked = 0  # query embeddings
+        self.passages: list[str] = []
+
+    def embed_query(self, text):
+        self.asked += 1
+        return self.inner.embed_query(text)
+
+    def embed_documents(self, texts):
+        self.passages.extend(texts)
+        return [self.inner.embed_query(t) for t in texts]
+
+
+@pytest.fixture
+async def vectors():
     from storage.vectors import VectorStore, make_qdrant_client
 
-    class Counting(HashingEmbedder):
-        asked = 0  # query embeddings the model was asked for
+    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None), dense_size=64)
+    await store.ensure_collections()
+    yield store
+    await store.aclose()
 
-        def embed_query(self, text):
-            self.asked += 1
-            return HashingEmbedder.embed_query(self, text)
 
-        def embed_documents(self, texts):
-            return [HashingEmbedder.embed_query(self, t) for t in texts]
+async def test_a_few_memories_are_recalled_by_shared_words_without_an_embedding(
+    pool, customer, vectors
+):
+    from agents.retrieval.queries import QueryEncoder
 
     org_id, customer_id = customer
     embedder = Counting()
-    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None), dense_size=64)
-    await store.ensure_collections()
-    try:
-        queries = QueryEncoder(embedder)
-        service = MemoryService(pool, vectors=store, embedder=embedder, queries=queries)
-        retriever = Retriever(store, embedder, LexicalEncoder(), queries=queries)
-        await service.remember(org_id, customer_id, "we are in Madrid, need 500 pcs")
-        await service.remember(org_id, customer_id, "we prefer matte black finish")
+    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(embedder))
+    await service.remember(org_id, customer_id, "we are in Madrid, need 500 pcs")
+    await service.remember(org_id, customer_id, "we prefer matte black finish")
+    recalled = await service.recall(org_id, customer_id, "is the matte black finish available?")
+    assert recalled[0].memory.content == "Wants: matte black finish"
+    assert len(recalled) == 3
+    assert embedder.asked == 0 and embedder.passages == []  # nothing embedded on the way
 
-        text = "matte black finish available?"
-        recalled = await service.recall(org_id, customer_id, text)
-        await retriever.search(org_id, text)
-        assert embedder.asked == 1  # one embedding for recall and retrieval
-        assert recalled[0].memory.content == "Wants: matte black finish"
-        assert len(recalled) == 3
-    finally:
-        await store.aclose()
+
+async def test_many_memories_are_recalled_densely_once_upkeep_indexed_them(pool, customer, vectors):
+    from agents.retrieval.queries import QueryEncoder
+
+    org_id, customer_id = customer
+    async with transaction(pool) as conn:
+        other = await conn.fetchval(
+            "INSERT INTO customers (org_id) VALUES ($1) RETURNING id", org_id
+        )
+    embedder = Counting()
+    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(embedder), dense_above=2)
+    await service.remember(org_id, customer_id, "we are in Madrid, need 500 pcs")
+    await service.remember(org_id, customer_id, "we prefer matte black finish")
+    # The other customer says the very same thing: their memory must never come back.
+    await service.remember(org_id, other, "we prefer matte black finish")
+    assert embedder.passages == []  # remembering embeds nothing
+    assert await service.index_pending(org_id) == 4
+    assert await service.index_pending(org_id) == 0  # claimed and marked: nothing twice
+    # one batch, in which the two customers' identical memory is embedded once
+    assert sorted(embedder.passages) == [
+        "Based in Madrid",
+        "Needs 500 pcs",
+        "Wants: matte black finish",
+    ]
+
+    recalled = await service.recall(org_id, customer_id, "matte black finish?")
+    assert embedder.asked == 1  # dense recall: one query embedding
+    assert {r.memory.customer_id for r in recalled} == {customer_id}
+    assert recalled[0].memory.content == "Wants: matte black finish"
+    assert await service.recall(uuid.uuid4(), customer_id, "matte black finish?") == []
+
+
+async def test_an_edited_memory_is_embedded_again_by_upkeep(pool, customer, vectors):
+    """Staff edit memories in the web inbox, which holds no vector store: the edit marks the
+    vector stale and the worker's upkeep replaces the point."""
+    from agents.retrieval.queries import QueryEncoder
+    from storage.vectors import CollectionKind
+
+    org_id, customer_id = customer
+    embedder = Counting()
+    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(embedder))
+    [memory] = await service.remember(org_id, customer_id, "need 500 pcs")
+    assert await service.index_pending(org_id) == 1
+    async with pool.acquire() as conn:
+        same = await memory_repo.update(conn, org_id, memory.id, content="Needs 500 pcs")
+        assert same.vector_id == memory.id  # unchanged content: the vector still holds
+        edited = await memory_repo.update(
+            conn, org_id, memory.id, content="Needs 600 pcs", source="staff"
+        )
+    assert edited.vector_id is None
+    assert await service.index_pending(org_id) == 1
+    assert embedder.passages == ["Needs 500 pcs", "Needs 600 pcs"]
+    hits = await vectors.search_dense(
+        org_id,
+        CollectionKind.MEMORIES,
+        embedder.inner.embed_query("Needs 600 pcs"),
+        limit=5,
+        where={"customer_id": str(customer_id)},
+    )
+    assert [h.payload["content"] for h in hits] == ["Needs 600 pcs"]  # replaced, not added
+
+
+async def test_recall_and_retrieval_share_one_query_embedding(pool, customer, vectors):
+    """The pipeline's wiring: MemoryService and Retriever share a QueryEncoder, so a message
+    a customer with many memories sends is embedded once for dense recall and retrieval."""
+    from agents.retrieval.lexical import LexicalEncoder
+    from agents.retrieval.queries import QueryEncoder
+    from agents.retrieval.retriever import Retriever
+
+    org_id, customer_id = customer
+    embedder = Counting()
+    queries = QueryEncoder(embedder)
+    service = MemoryService(pool, vectors=vectors, queries=queries, dense_above=2)
+    retriever = Retriever(vectors, embedder, LexicalEncoder(), queries=queries)
+    await service.remember(org_id, customer_id, "we are in Madrid, need 500 pcs")
+    await service.remember(org_id, customer_id, "we prefer matte black finish")
+    await service.index_pending(org_id)
+
+    text = "matte black finish available?"
+    recalled = await service.recall(org_id, customer_id, text)
+    await retriever.search(org_id, text)
+    assert embedder.asked == 1  # one embedding for recall and retrieval
+    assert recalled[0].memory.content == "Wants: matte black finish"
+    assert len(recalled) == 3
