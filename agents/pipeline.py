@@ -36,7 +36,7 @@ from .drafting.llm import LLMDrafter
 from .drafting.offline import Draft, DraftContext, OfflineDrafter
 from .errors import LLMUnavailable
 from .followups.optout import detect_opt_out, record_opt_out
-from .memory.service import MemoryService, Recalled
+from .memory.service import MemoryService, Recalled, with_changes
 from .policy import Decision, decide
 from .retrieval.base import Hit
 
@@ -184,11 +184,10 @@ class Pipeline:
 
         if c.category != "spam":
             with clock("memory"):
-                known = context.memories
-                if await self.memory.remember(
-                    org_id, customer.id, text, message_id=message.id, known=known
-                ):
-                    known = None  # changed: recall reads them again
+                changed = await self.memory.remember(
+                    org_id, customer.id, text, message_id=message.id, known=context.memories
+                )
+                known = with_changes(context.memories, changed)
                 outcome.memories = await self.memory.recall(org_id, customer.id, text, known=known)
             if self.retriever is not None and (llm_ready or c.category in OFFLINE_HIT_CATEGORIES):
                 with clock("retrieve"):

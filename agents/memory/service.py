@@ -225,6 +225,13 @@ class MemoryService:
         return len(claimed)
 
 
+def with_changes(known: Sequence[Memory], changed: Sequence[Memory]) -> list[Memory]:
+    """``known`` as ``remember`` left it: ``changed`` replace theirs (same id) or are added
+    (the caller ranks them next, without reading them back)."""
+    replaced = {m.id for m in changed}
+    return [m for m in known if m.id not in replaced] + list(changed)
+
+
 def _is_known(fact: Fact, known: Sequence[Memory]) -> bool:
     """An exact repeat (case aside) of a memory of the same kind."""
     content = fact.content.lower()
