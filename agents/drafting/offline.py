@@ -23,6 +23,7 @@ from storage.repositories.products import Product
 
 from ..classifier.base import Classification
 from ..retrieval.base import Hit
+from ..retrieval.retriever import CONFIDENT_COSINE, KNOWLEDGE_COSINE
 from .templates import name_part, render
 
 _PRICE_INTENTS = frozenset({"price_inquiry", "moq", "quote", "bulk_order", "purchase"})
@@ -74,11 +75,12 @@ class Draft:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """On the retriever's dense cosine (multilingual-e5: ~0.75 unrelated, ~0.9 same meaning);
-    the FAQ bar is the retrieval benchmark's precision point (agents.retrieval.retriever)."""
+    """On the retriever's language-centered dense cosine (agents.retrieval.centering: ~0-0.2
+    unrelated, 0.6-0.8 a FAQ asked word for word); the FAQ bar is the retrieval benchmark's
+    precision point (agents.retrieval.retriever), the same values as config.yaml's defaults."""
 
-    faq: float = 0.90
-    knowledge: float = 0.86
+    faq: float = CONFIDENT_COSINE
+    knowledge: float = KNOWLEDGE_COSINE
 
 
 class OfflineDrafter:

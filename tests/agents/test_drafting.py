@@ -49,7 +49,8 @@ def cls(category="question", language="en", sub_intent=None) -> Classification:
     return Classification(category, 0.9, language, "neutral", sub_intent=sub_intent)
 
 
-def faq(answer, score=0.93, language="en", question="How long does shipping take?") -> Hit:
+# Scores are on the retriever's language-centered cosine scale (FAQ bar 0.60).
+def faq(answer, score=0.72, language="en", question="How long does shipping take?") -> Hit:
     return Hit("faq", uuid.uuid4(), score, answer, question, language, dense_score=score)
 
 
@@ -64,8 +65,8 @@ def test_a_confident_faq_answers_with_its_source():
 
 
 def test_the_faq_in_the_customers_language_is_preferred():
-    english = faq("Shipping takes 7-10 days.", score=0.95)
-    spanish = faq("El envío tarda 7-10 días.", score=0.90, language="es")
+    english = faq("Shipping takes 7-10 days.", score=0.78)
+    spanish = faq("El envío tarda 7-10 días.", score=0.66, language="es")
     draft = drafter.draft(
         DraftContext("¿cuánto tarda?", cls(language="es"), hits=[english, spanish])
     )
@@ -73,7 +74,7 @@ def test_the_faq_in_the_customers_language_is_preferred():
 
 
 def test_a_weak_match_is_not_passed_off_as_an_answer():
-    draft = drafter.draft(DraftContext("do you sell kayaks?", cls(), hits=[faq("x", score=0.78)]))
+    draft = drafter.draft(DraftContext("do you sell kayaks?", cls(), hits=[faq("x", score=0.3)]))
     assert draft.kind == "handoff"
 
 
