@@ -139,3 +139,19 @@ async def test_search_leaves_out_trademate_try_sandbox_rows(inbox):
     assert "Sandra Sandbox" not in page
     _, page = await browser.get("/inbox/search?q=sandbox-marker")
     assert "sandbox-marker question" not in page
+
+
+async def test_a_memory_edited_in_the_inbox_waits_for_upkeep_to_embed_it_again(inbox):
+    """Regression: the web process holds no vector store, so an edited memory kept its old
+    vector. The edit now clears ``vector_id``; the worker's upkeep re-embeds it."""
+    agent = await inbox.user("agent")
+    draft = await inbox.draft("deliver to Porto please", "Sure.")
+    memory = await _memory(inbox, draft, "ships to Porto")
+    await inbox.stack.fetch("UPDATE memories SET vector_id = id WHERE id = $1", memory.id)
+    browser = inbox.browser()
+    await browser.login(agent.email)
+    path = f"/inbox/customers/{draft.customer_id}/memories/{memory.id}"
+    status, _ = await browser.post(path, {"operation": "save", "content": "ships to Braga"})
+    assert status == 200
+    rows = await inbox.stack.fetch("SELECT vector_id FROM memories WHERE id = $1", memory.id)
+    assert rows[0]["vector_id"] is None
