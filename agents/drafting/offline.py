@@ -23,6 +23,7 @@ from storage.repositories.products import Product
 
 from ..classifier.base import Classification
 from ..retrieval.base import Hit
+from ..retrieval.confidence import answer_confidence
 from ..retrieval.retriever import CONFIDENT_COSINE, KNOWLEDGE_COSINE
 from .templates import name_part, render
 
@@ -34,6 +35,11 @@ _QUANTITY = re.compile(
 
 
 _CENT = Decimal("0.01")
+# A knowledge excerpt's confidence is the calibrated chance for a FAQ answer of its cosine
+# (agents/retrieval/confidence.py), discounted: an excerpt is a passage about the topic, not
+# an answer written for the question, and no benchmark measures excerpts. Autopilot never
+# sends one alone (agents/policy.py); the figure only ranks it below a FAQ answer on cards.
+KNOWLEDGE_DISCOUNT = 0.8
 # A letter or digit of a script written with spaces (CJK characters are \w to re, but a
 # Chinese word right after a SKU does not make it a longer SKU).
 _WORD = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
@@ -119,11 +125,13 @@ class OfflineDrafter:
             return None
         # Prefer an answer already in the customer's language among the confident ones.
         best = max(confident, key=lambda h: (h.language == language, _dense(h)))
+        # The calibrated chance that this answer is right, not the cosine: autopilot compares
+        # it with auto_send_min_confidence and cards show it as a percentage.
         return Draft(
             best.text.strip(),
             best.language or language,
             "faq",
-            round(min(_dense(best), 1.0), 3),
+            round(answer_confidence(_dense(best)), 3),
             [hit_source(best)],
         )
 
@@ -201,7 +209,8 @@ class OfflineDrafter:
         best = max(chunks, key=_dense)
         excerpt = _excerpt(best.text)
         text, used = render("knowledge", language, {"excerpt": excerpt}, ctx.overrides)
-        return Draft(text, used, "knowledge", round(_dense(best) * 0.8, 3), [hit_source(best)])
+        confidence = round(answer_confidence(_dense(best)) * KNOWLEDGE_DISCOUNT, 3)
+        return Draft(text, used, "knowledge", confidence, [hit_source(best)])
 
 
 def match_products(text: str, products: Sequence[Product]) -> list[Product]:

@@ -10,6 +10,7 @@ import pytest
 
 from agents.classifier.base import Classification
 from agents.drafting.offline import (
+    KNOWLEDGE_DISCOUNT,
     DraftContext,
     OfflineDrafter,
     match_products,
@@ -18,6 +19,7 @@ from agents.drafting.offline import (
 from agents.memory.rules import Fact
 from agents.policy import decide
 from agents.retrieval.base import Hit
+from agents.retrieval.confidence import answer_confidence
 from storage.repositories.products import Product
 
 ORG = uuid.uuid4()
@@ -71,6 +73,31 @@ def test_the_faq_in_the_customers_language_is_preferred():
         DraftContext("¿cuánto tarda?", cls(language="es"), hits=[english, spanish])
     )
     assert draft.text == "El envío tarda 7-10 días." and draft.language == "es"
+
+
+def test_draft_confidence_is_the_calibrated_chance_not_the_cosine():
+    # Regression: confidence was the cosine, and on the centered scale a FAQ asked word for
+    # word (0.6-0.8) never reached autopilot's 0.92, so autopilot never answered a FAQ.
+    on = {"autopilot": True}
+    clear = drafter.draft(
+        DraftContext("How long does shipping take?", cls(), [faq("7-10 days", 0.79)])
+    )
+    assert clear.kind == "faq" and clear.confidence == round(answer_confidence(0.79), 3)
+    assert clear.confidence >= 0.92
+    assert decide(cls(), clear.kind, clear.confidence, on).action == "auto_send"
+    # Over the FAQ bar (0.60), so drafted as the answer, but not sure enough to go out alone.
+    borderline = drafter.draft(DraftContext("min order?", cls(), hits=[faq("300 pcs", 0.64)]))
+    assert borderline.kind == "faq" and 0.5 < borderline.confidence < 0.92
+    assert decide(cls(), borderline.kind, borderline.confidence, on).action == "queue"
+
+
+def test_a_knowledge_excerpt_is_less_confident_than_a_faq_of_the_same_cosine():
+    excerpt = Hit("chunk", uuid.uuid4(), 0.55, "Pallets ship from Valencia.", "Guide", "en",
+                  dense_score=0.55)  # fmt: skip
+    draft = drafter.draft(DraftContext("where do pallets ship from?", cls(), hits=[excerpt]))
+    assert draft.kind == "knowledge"
+    assert draft.confidence == round(answer_confidence(0.55) * KNOWLEDGE_DISCOUNT, 3)
+    assert decide(cls(), draft.kind, 0.99, {"autopilot": True}).action == "queue"
 
 
 def test_a_weak_match_is_not_passed_off_as_an_answer():
