@@ -36,6 +36,7 @@ from .drafting.llm import LLMDrafter
 from .drafting.offline import Draft, DraftContext, OfflineDrafter
 from .errors import LLMUnavailable
 from .followups.optout import detect_opt_out, record_opt_out
+from .knowledge.reembed import Reembedder
 from .memory.service import MemoryService, Recalled, with_changes
 from .policy import Decision, decide
 from .retrieval.base import Hit
@@ -144,10 +145,12 @@ class Pipeline:
     async def maintain(self) -> int:
         """Background upkeep the worker runs on each reconciler pass: index approved replies
         and customer memories that no process with the vector store has indexed yet (new
-        ones, and ones edited since). Returns how many."""
+        ones, and ones edited since), and re-embed a few rows indexed in another vector
+        space (agents/knowledge/reembed.py). Returns how many."""
         done = await self.memory.index_pending()
         if self.corpus_indexer is not None:
             done += await self.corpus_indexer.index_pending()
+            done += await Reembedder.of(self.corpus_indexer, self.memory).run_once()
         return done
 
     async def __call__(self, message: Message) -> None:

@@ -5,9 +5,9 @@ whoever has the vector store open (the worker, the single default process) calls
 :meth:`CorpusIndexer.index_pending`. Rows are claimed with ``FOR UPDATE SKIP LOCKED`` so two
 processes never embed the same entry, and a failed upsert leaves the row for the next pass.
 
-Entries indexed before language centering (2026-11-30) keep their old vectors; they are still
-found, with lower cosines. ``UPDATE corpus_entries SET vector_id = NULL`` re-embeds them all on
-the worker's next pass (the point id is the row id, so each point is replaced in place).
+Each entry records the vector space it was embedded in (``vector_space``, migrations/0018);
+entries of another space (indexed before language centering, or by another embedder) are
+re-embedded by the worker's upkeep, :mod:`agents.knowledge.reembed`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import uuid
 import asyncpg
 
 from agents.retrieval.base import Embedder, SparseEncoder
+from agents.retrieval.centering import vector_format
 from agents.retrieval.points import corpus_draft, embed_drafts
 from storage.vectors import CollectionKind, VectorStore
 
@@ -33,6 +34,7 @@ class CorpusIndexer:
         self.vectors = vectors
         self.embedder = embedder
         self.sparse = sparse
+        self.space = vector_format(embedder)
 
     async def index_pending(self, org_id: uuid.UUID | None = None, *, limit: int = 64) -> int:
         """Index up to ``limit`` unindexed active entries (of one org, or all); returns how many."""
@@ -63,8 +65,10 @@ class CorpusIndexer:
             # The point id is the row id, so a crash after the upsert and before this update
             # only means the next pass upserts the same point again.
             await conn.execute(
-                "UPDATE corpus_entries SET vector_id = id WHERE id = ANY($1::uuid[])",
+                "UPDATE corpus_entries SET vector_id = id, vector_space = $2"
+                " WHERE id = ANY($1::uuid[])",
                 [r["id"] for r in rows],
+                self.space,
             )
         log.info("indexed %d approved repl%s", len(rows), "y" if len(rows) == 1 else "ies")
         return len(rows)

@@ -216,6 +216,7 @@ class Ingestor:
                         [f.language for f in faq_rows] + [c.language for c in chunk_rows]
                     ),
                     metadata={**parsed.metadata, VECTORS_KEY: self._format},
+                    vector_space=self._format,
                 )
         except BaseException:
             # The rows still describe the old version: its points must stay, the new ones go.

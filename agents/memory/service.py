@@ -70,6 +70,13 @@ class MemoryService:
         self.queries = queries
         self.dense_above = dense_above
 
+    @property
+    def vector_space(self) -> str | None:
+        """The space memory vectors are embedded in: the embedder's, uncentered (recall
+        compares them with the raw query vector). Recorded per memory; the worker's upkeep
+        (agents.knowledge.reembed) hands memories of another space back to be embedded again."""
+        return None if self.queries is None else self.queries.embedder.name
+
     async def remember(
         self,
         org_id: uuid.UUID,
@@ -221,7 +228,7 @@ class MemoryService:
                 await self.vectors.upsert(owner, CollectionKind.MEMORIES, points)
             # The point id is the memory id: a crash before this update only means the next
             # pass upserts the same points again.
-            await memory_repo.mark_indexed(conn, [m.id for m in claimed])
+            await memory_repo.mark_indexed(conn, [m.id for m in claimed], self.vector_space)
         return len(claimed)
 
 

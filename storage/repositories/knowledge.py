@@ -286,8 +286,10 @@ async def replace_contents(
     content_hash: str,
     language: str | None,
     metadata: dict[str, Any],
+    vector_space: str | None = None,
 ) -> Document:
-    """Swap the document's chunks and FAQs for new ones and mark it ``ready``.
+    """Swap the document's chunks and FAQs for new ones and mark it ``ready``; their
+    vectors are in ``vector_space`` (migrations/0018).
 
     Run it inside a transaction so searches never see the document half replaced.
     """
@@ -322,8 +324,10 @@ async def replace_contents(
         await conn.execute(
             """
             INSERT INTO document_chunks
-                (id, org_id, document_id, ord, text, heading, metadata, language, vector_id)
-            SELECT c.id, $1, $2, c.ord, c.text, c.heading, c.metadata, c.language, c.vector_id
+                (id, org_id, document_id, ord, text, heading, metadata, language, vector_id,
+                 vector_space)
+            SELECT c.id, $1, $2, c.ord, c.text, c.heading, c.metadata, c.language, c.vector_id,
+                   $10
             FROM unnest($3::uuid[], $4::int[], $5::text[], $6::text[], $7::text[]::jsonb[],
                         $8::text[], $9::uuid[])
                 AS c(id, ord, text, heading, metadata, language, vector_id)
@@ -338,14 +342,16 @@ async def replace_contents(
             [json.dumps(c.metadata, ensure_ascii=False) for c in chunks],
             [c.language for c in chunks],
             [c.vector_id for c in chunks],
+            vector_space,
         )
     if faqs:
         await conn.execute(
             """
             INSERT INTO faqs
                 (id, org_id, knowledge_base_id, document_id, question, answer, language, category,
-                 vector_id)
-            SELECT f.id, $1, $2, $3, f.question, f.answer, f.language, f.category, f.vector_id
+                 vector_id, vector_space)
+            SELECT f.id, $1, $2, $3, f.question, f.answer, f.language, f.category, f.vector_id,
+                   $10
             FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::uuid[])
                 AS f(id, question, answer, language, category, vector_id)
             """,
@@ -358,6 +364,7 @@ async def replace_contents(
             [f.language for f in faqs],
             [f.category for f in faqs],
             [f.vector_id for f in faqs],
+            vector_space,
         )
     return document
 

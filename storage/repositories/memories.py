@@ -130,10 +130,15 @@ async def claim_unindexed(
     return [Memory.from_record(r) for r in records]
 
 
-async def mark_indexed(conn: Connection, memory_ids: Sequence[uuid.UUID]) -> None:
-    """Their vectors are in Qdrant (the point id is the memory id)."""
+async def mark_indexed(
+    conn: Connection, memory_ids: Sequence[uuid.UUID], vector_space: str | None = None
+) -> None:
+    """Their vectors are in Qdrant (the point id is the memory id), embedded in
+    ``vector_space`` (migrations/0018: a memory in another space is embedded again)."""
     await conn.execute(
-        "UPDATE memories SET vector_id = id WHERE id = ANY($1::uuid[])", list(memory_ids)
+        "UPDATE memories SET vector_id = id, vector_space = $2 WHERE id = ANY($1::uuid[])",
+        list(memory_ids),
+        vector_space,
     )
 
 
