@@ -33,7 +33,7 @@ from storage.repositories import products as product_repo
 from .classifier.base import Classification
 from .classifier.batching import ClassifierBatcher
 from .drafting.llm import LLMDrafter
-from .drafting.offline import Draft, DraftContext, OfflineDrafter
+from .drafting.offline import HIT_CATEGORIES, Draft, DraftContext, OfflineDrafter
 from .errors import LLMUnavailable
 from .followups.optout import detect_opt_out, record_opt_out
 from .knowledge.reembed import Reembedder
@@ -45,13 +45,6 @@ if TYPE_CHECKING:
     from .knowledge.corpus import CorpusIndexer
 
 log = logging.getLogger(__name__)
-
-# The categories whose offline draft reads retrieval hits (agents/drafting/offline.py: an FAQ
-# answer for these, a knowledge excerpt, or "other" without hits is a greeting). Praise and
-# complaints get a template whatever the hits, so offline they skip retrieval and the query
-# embedding it needs — the pipeline's largest cost. With an LLM every non-spam message
-# retrieves: the model reads the hits as context.
-OFFLINE_HIT_CATEGORIES = frozenset({"question", "purchase_intent", "other"})
 
 
 class Classifier(Protocol):
@@ -192,7 +185,9 @@ class Pipeline:
                 )
                 known = with_changes(context.memories, changed)
                 outcome.memories = await self.memory.recall(org_id, customer.id, text, known=known)
-            if self.retriever is not None and (llm_ready or c.category in OFFLINE_HIT_CATEGORIES):
+            # Offline only the drafts of HIT_CATEGORIES read hits, and the query embedding is
+            # the pipeline's largest cost; an LLM reads the hits of every message as context.
+            if self.retriever is not None and (llm_ready or c.category in HIT_CATEGORIES):
                 with clock("retrieve"):
                     outcome.hits = await self.retriever.search(
                         org_id, text, limit=self.retrieval_limit
@@ -208,6 +203,7 @@ class Pipeline:
                 customer_name=customer.display_name,
                 shop_name=context.organization.name,
                 overrides=context.overrides,
+                memories=[r.memory for r in outcome.memories],
             )
             if llm_ready:
                 outcome.draft = await self._llm_draft(org_id, ctx, outcome, context.turns)

@@ -89,6 +89,12 @@ class Thresholds:
     knowledge: float = KNOWLEDGE_COSINE
 
 
+# The categories whose offline draft reads retrieval hits: an FAQ answer, a knowledge excerpt,
+# or (for "other" without hits) a greeting. Praise and complaints get a template whatever the
+# hits, so the pipeline skips retrieval, and the query embedding it needs, for them offline.
+HIT_CATEGORIES = frozenset({"question", "purchase_intent", "other"})
+
+
 class OfflineDrafter:
     def __init__(self, thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds()
@@ -101,7 +107,7 @@ class OfflineDrafter:
         fields = {"shop": ctx.shop_name, "name_part": name_part(ctx.customer_name, language)}
 
         answer = self._faq(ctx, language)
-        if answer is not None and c.category in ("question", "purchase_intent", "other"):
+        if answer is not None and c.category in HIT_CATEGORIES:
             return answer
         if c.category == "purchase_intent" or c.sub_intent in _PRICE_INTENTS:
             return self._catalog(ctx, language, fields)

@@ -187,6 +187,15 @@ async def test_a_fact_from_an_earlier_message_is_recalled_later(pool, shop):
     assert "Based in Madrid" in row["metadata"]["memories"]
 
 
+async def test_a_remembered_quantity_prices_a_later_price_question(pool, shop):
+    ref, intake, pipeline, _ = shop
+    await run(pool, ref, intake, pipeline, "Hi! We are in Madrid, need 500 pcs")
+    later = await run(pool, ref, intake, pipeline, "What is the price of BTL-500?")
+    draft = (await _suggestion(pool, later.message_id))["draft"]
+    assert "2.10 USD" in draft and "500 pcs you mentioned earlier" in draft
+    assert "1,050.00 USD" in draft  # 500 x 2.10 from the catalog, never invented
+
+
 async def test_chinese_and_spanish_are_answered_in_their_language(pool, shop):
     ref, intake, pipeline, _ = shop
     zh = await run(pool, ref, intake, pipeline, "BTL-500 多少钱？", sender="wx-1")
