@@ -53,21 +53,23 @@ async def deliver(
     channel_id: uuid.UUID,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> SendReceipt:
-    """Prepare once, then pace, send, and retry by the policy. Raises the permanent error, or
+    """Pace, prepare once, send, and retry by the policy. Raises the permanent error, or
     DeliveryFailed.
 
-    The adapter's ``prepare`` (a WeCom media upload) runs before the first attempt and its
-    result is what every retry sends; if preparing itself fails transiently, the next attempt
-    prepares again, but a prepared message is never prepared twice."""
+    The adapter's ``prepare`` (a WeCom media upload) runs in the first attempt, after the
+    pacer let it through: it calls the platform too, so while a rate limit pauses the channel
+    no worker may upload either. Its result is what every retry sends; if preparing itself
+    fails transiently, the next attempt prepares again, but a prepared message is never
+    prepared twice."""
     message = adapter.degrade(message)
     prepared = False
     last: SendError | None = None
     for attempt in range(1, policy.max_attempts + 1):
         try:
+            await pacer.acquire(adapter.name, org_id, channel_id, message.recipient_id)
             if not prepared:
                 message = await adapter.prepare(message)
                 prepared = True
-            await pacer.acquire(adapter.name, org_id, channel_id, message.recipient_id)
             return await adapter.send(message)
         except RateLimited as err:
             last = err

@@ -17,6 +17,7 @@ from channels.errors import (
     TransientError,
 )
 from channels.models import Button, ChannelRef, OutboundMessage, SendReceipt
+from channels.pacer import Pacer, PlatformLimits, RateLimit
 from channels.retry import DeliveryFailed, RetryPolicy, deliver
 
 
@@ -184,3 +185,38 @@ async def test_a_permanent_failure_to_prepare_sends_nothing():
     with pytest.raises(PermanentError):
         await run(adapter)
     assert adapter.sent == []
+
+
+async def test_a_paused_channel_holds_back_prepare_too(redis, keys):
+    """Regression: ``prepare`` (WeCom's download + upload) ran before the pacer, so while a
+    rate limit paused the channel every worker kept calling WeCom's upload API. Now nothing
+    reaches the platform, upload included, until the pause is over (real Redis pacer, a fake
+    clock)."""
+    now = {"us": 1_700_000_000_000_000}
+
+    async def sleep(seconds: float) -> None:
+        now["us"] += int(seconds * 1_000_000)
+
+    limits = {"telegram": PlatformLimits(RateLimit(100, burst=5), RateLimit(100, burst=5))}
+    pacer = Pacer(redis, keys, limits, sleep=sleep, clock_us=lambda: now["us"])
+    prepared_at: list[int] = []
+
+    class Uploading(ScriptedAdapter):
+        async def prepare(self, message: OutboundMessage) -> OutboundMessage:
+            prepared_at.append(now["us"])
+            return message
+
+    adapter = Uploading([])
+    org_id, channel_id = adapter.ref.org_id, adapter.ref.id
+    paused_at = now["us"]
+    await pacer.pause("telegram", org_id, channel_id, 30)  # another worker was told 429
+    await deliver(
+        adapter,
+        OutboundMessage(recipient_id="42", text="hi"),
+        pacer=pacer,
+        policy=RetryPolicy(),
+        org_id=org_id,
+        channel_id=channel_id,
+    )
+    assert len(prepared_at) == 1 and len(adapter.sent) == 1
+    assert prepared_at[0] - paused_at >= 30 * 1_000_000
