@@ -6,12 +6,22 @@ e-mail) replaces the old one of its kind, others accumulate, exact repeats are i
 when the caller already holds the customer's memories and every fact is a repeat, nothing is
 written at all). ``recall`` ranks a customer's memories for the message at hand by relevance
 to it times their decayed importance. Relevance is word overlap (:mod:`.ranking`) for a
-customer with a few memories, and dense similarity in Qdrant beyond that.
+customer with a few memories, and dense similarity beyond that.
 
 Vectors are kept off the message path: a new or changed memory is stored with ``vector_id``
 NULL (``memories.update`` clears it when the content changes, staff edits in the web inbox
 included), and :meth:`MemoryService.index_pending` — the worker's upkeep — embeds and upserts
-those in batches, claiming rows with ``FOR UPDATE SKIP LOCKED``.
+those in batches, claiming rows with ``FOR UPDATE SKIP LOCKED``. Dense recall must not wait
+for it: an indexed memory's cosine comes from Qdrant, and one upkeep has not embedded yet (new,
+edited, or of another vector space) is embedded on the spot through the shared
+:class:`QueryEncoder` (cached, so upkeep's own pass then costs nothing) and compared with the
+same query vector. Word overlap (~0) against e5 cosines (~0.75-0.9) would bury exactly the fact
+the customer gave seconds ago ("Needs 500 pcs" behind the old "Needs 100 pcs").
+
+Memory vectors are not language-centered (:mod:`agents.retrieval.centering`): passages are
+stored as ``embed_documents`` returns them and recall compares them with the raw
+``embed_query`` vector, both sides uncentered; :attr:`MemoryService.vector_space` records
+that, so centering them later would re-embed them through the upkeep.
 
 Memories never cross customers or organizations: every read filters on both, in SQL and in
 Qdrant (the store adds the org; we add the customer).
@@ -26,6 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import asyncpg
+import numpy as np
 
 from storage.repositories import memories as memory_repo
 from storage.repositories.memories import Memory
@@ -137,9 +148,9 @@ class MemoryService:
         vector: list[float] | None = None,
         known: Sequence[Memory] | None = None,
     ) -> list[Recalled]:
-        """The customer's ``limit`` most useful memories for ``query`` (``vector``: its dense
-        vector, when the caller has it; ``known``: the customer's memories, when the caller
-        has just read them)."""
+        """The customer's ``limit`` most useful memories for ``query`` (``vector``: its
+        uncentered ``embed_query`` vector, when the caller has it; ``known``: the customer's
+        memories, when the caller has just read them)."""
         if known is None:
             async with self.pool.acquire() as conn:
                 known = await memory_repo.for_customer(conn, org_id, customer_id)
@@ -148,10 +159,7 @@ class MemoryService:
         wanted = terms(query)
         relevance = {m.id: overlap(wanted, m.content) for m in known}
         if len(known) > self.dense_above:
-            # Memories still waiting for upkeep to embed them keep their word overlap.
-            relevance.update(
-                await self._dense_relevance(org_id, customer_id, query, len(known), vector)
-            )
+            relevance.update(await self._dense_relevance(org_id, customer_id, query, known, vector))
         now = datetime.now(UTC)
         ranked = sorted(
             (Recalled(m, round(_decayed(m, now) * (0.5 + relevance[m.id]), 4)) for m in known),
@@ -166,21 +174,42 @@ class MemoryService:
         org_id: uuid.UUID,
         customer_id: uuid.UUID,
         query: str,
-        limit: int,
+        known: Sequence[Memory],
         vector: list[float] | None,
     ) -> dict[uuid.UUID, float]:
+        """The cosine of each of ``known`` with the query, all on one scale: Qdrant's for the
+        memories indexed in this space with their current content, an on-the-spot passage
+        embedding for the rest (see the module docstring)."""
         if self.vectors is None or self.queries is None or not query.strip():
             return {}
         if vector is None:
             vector = await self.queries.dense(query)
-        hits = await self.vectors.search_dense(
-            org_id,
-            CollectionKind.MEMORIES,
-            vector,
-            limit=limit,
-            where={"customer_id": str(customer_id)},
-        )
-        return {uuid.UUID(hit.payload["memory_id"]): max(hit.score, 0.0) for hit in hits}
+        indexed = {
+            m.id: m
+            for m in known
+            if m.vector_id is not None and m.vector_space == self.vector_space
+        }
+        scores: dict[uuid.UUID, float] = {}
+        if indexed:
+            hits = await self.vectors.search_dense(
+                org_id,
+                CollectionKind.MEMORIES,
+                vector,
+                limit=len(indexed),
+                where={"customer_id": str(customer_id)},
+            )
+            for hit in hits:
+                memory = indexed.get(uuid.UUID(hit.payload["memory_id"]))
+                # A point of older content (edited after ``known`` was read) is not this text.
+                if memory is not None and hit.payload.get("content") == memory.content:
+                    scores[memory.id] = max(hit.score, 0.0)
+        pending = [m for m in known if m.id not in scores]
+        if pending:
+            passages = await self.queries.passages([m.content for m in pending])
+            query_vector = np.asarray(vector, dtype=np.float64)
+            for memory, passage in zip(pending, passages, strict=True):
+                scores[memory.id] = max(_cosine(query_vector, np.asarray(passage)), 0.0)
+        return scores
 
     async def index_pending(
         self, org_id: uuid.UUID | None = None, *, batch: int = 64, max_batches: int = 8
@@ -243,6 +272,12 @@ def _is_known(fact: Fact, known: Sequence[Memory]) -> bool:
     """An exact repeat (case aside) of a memory of the same kind."""
     content = fact.content.lower()
     return any(m.category == fact.category and m.content.lower() == content for m in known)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """As Qdrant's cosine distance scores it (it normalises both vectors)."""
+    norms = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / norms if norms > 0 else 0.0
 
 
 def _decayed(memory: Memory, now: datetime) -> float:

@@ -25,6 +25,8 @@ class Memory(Row):
     last_accessed_at: datetime | None
     source_message_id: uuid.UUID | None
     vector_id: uuid.UUID | None
+    # what the vector was embedded with (migrations/0018; None: indexed before it was recorded)
+    vector_space: str | None = None
     created_at: datetime
     updated_at: datetime
 

