@@ -97,3 +97,28 @@ async def test_other_platforms_pass_through_untouched(gate):
     whatsapp = ChannelRef(uuid.uuid4(), gate.ref.org_id, "whatsapp", {}, "x")
     message = update(STAFF, "/inbox")
     assert await gate.gate.divert(whatsapp, gate.adapter, (message,)) == (message,)
+
+
+async def test_closing_cancels_answers_that_outlive_the_wait(gate):
+    """Regression: aclose waited at most 10 s and returned with answers still running; the
+    app then closed the studio (and its LLM gateway) under them. Now what still runs after
+    the wait is cancelled and awaited before aclose returns."""
+    started, finished, cancelled = asyncio.Event(), [], []
+
+    async def slow(bot, org_id, channel_id, message, user):
+        started.set()
+        try:
+            await asyncio.Event().wait()  # a studio command that never ends
+        except asyncio.CancelledError:
+            cancelled.append(message)
+            raise
+        finished.append(message)
+
+    gate.gate.bot.handle = slow
+    message = update(STAFF, "/inbox")
+    await gate.gate.divert(gate.ref, gate.adapter, (message,))
+    [task] = gate.gate._tasks
+    await started.wait()
+    await gate.gate.aclose(grace=0.01)
+    assert task.cancelled() and cancelled == [message] and finished == []
+    assert not gate.gate._tasks

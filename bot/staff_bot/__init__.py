@@ -41,7 +41,7 @@ def install(
 
     async def lifecycle(_: web.Application) -> AsyncIterator[None]:
         # One content studio (and LLM gateway) for every staff command of the app's life;
-        # closed after the answers in flight are done.
+        # closed after the answers in flight are done (or, past the wait, cancelled).
         async with open_studio(services) as studio:
             gate.bot.studio = studio
             stop = asyncio.Event()

@@ -47,6 +47,8 @@ FRONT_ENDS = frozenset({"telegram"})
 # Staff commands a customer may also type: from an unlinked account they stay customer text.
 CUSTOMER_COMMANDS = frozenset({"start", "help"})
 SEEN_SECONDS = 24 * 3600
+# How long closing waits for staff answers in flight before cancelling them.
+CLOSE_GRACE = 10.0
 
 NOT_LINKED = (
     "This command is for the shop's staff. If you work here, ask an admin for a link code "
@@ -243,10 +245,18 @@ class StaffGate:
             except NotFound:
                 return None
 
-    async def aclose(self) -> None:
-        """Let answers in flight finish (the server is stopping)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=10)
+    async def aclose(self, grace: float = CLOSE_GRACE) -> None:
+        """Let answers in flight finish (the server is stopping), for ``grace`` seconds at
+        most; whatever still runs then is cancelled and awaited, so nothing is left using the
+        studio, its LLM gateway or the pool that close right after this."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in pending:
+            log.warning("staff answer still running at shutdown: cancelled (%s)", task)
+            task.cancel()
+        # Errors of the answers themselves were logged by StaffBot.handle.
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def first_time(services: Services, key: str) -> bool:
