@@ -53,7 +53,9 @@ async def record(
 
 # One statement (so one round trip, and atomic): the classification row and what it tells
 # about the message, customer and conversation. Data-modifying CTEs run to completion whether
-# or not the outer SELECT reads them; the follow-on UPDATEs run on a re-run too, as before.
+# or not the outer SELECT reads them, so each UPDATE is conditional on the insert: a message
+# processed again (another worker, a reclaim) must not redo the first run's effects with a
+# new, possibly different, classification (its language, a complaint's priority).
 _RECORD_WITH_EFFECTS = """
 WITH recorded AS (
     INSERT INTO message_classifications
@@ -63,14 +65,15 @@ WITH recorded AS (
     ON CONFLICT (message_id) DO NOTHING
     RETURNING 1
 ), message AS (
-    UPDATE messages SET language = $5 WHERE org_id = $1 AND id = $2
+    UPDATE messages SET language = $5
+    WHERE org_id = $1 AND id = $2 AND EXISTS (SELECT 1 FROM recorded)
 ), customer AS (
     UPDATE customers SET language = COALESCE(language, $5),
                          lead_score = GREATEST(lead_score, $10)
-    WHERE org_id = $1 AND id = $14
+    WHERE org_id = $1 AND id = $14 AND EXISTS (SELECT 1 FROM recorded)
 ), conversation AS (
     UPDATE conversations SET priority = 'high', sentiment = $6
-    WHERE org_id = $1 AND id = $15 AND $3 = 'complaint'
+    WHERE org_id = $1 AND id = $15 AND $3 = 'complaint' AND EXISTS (SELECT 1 FROM recorded)
 )
 SELECT EXISTS (SELECT 1 FROM recorded)
 """
@@ -97,7 +100,8 @@ async def record_with_effects(
 ) -> bool:
     """:func:`record`, and in the same statement: the message's language; the customer's
     language (if unknown) and lead score (never lowered); a complaint makes the conversation
-    high priority with the complaint's sentiment. Returns False if a classification existed."""
+    high priority with the complaint's sentiment. Returns False if a classification existed
+    (and then changes nothing)."""
     return await conn.fetchval(
         _RECORD_WITH_EFFECTS,
         org_id,

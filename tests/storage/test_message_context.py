@@ -115,29 +115,51 @@ async def test_a_classification_and_its_effects_are_written_once(pool, stored):
         customer_id=stored.customer_id,
         conversation_id=stored.conversation_id,
         confidence=0.9,
-        language="es",
         sentiment="negative",
         sub_intent=None,
         urgency="high",
         is_hot_lead=False,
-        lead_score=40,
         scores={"complaint": 0.9},
         engine="offline",
     )
     async with pool.acquire() as conn:
-        assert await classifications.record_with_effects(conn, category="praise", **args)
-        conversation = await conversations.get(conn, org_id, stored.conversation_id)
-        assert conversation.priority != "high"  # only a complaint raises it
-        assert not await classifications.record_with_effects(
-            conn, category="complaint", **{**args, "lead_score": 10}
-        )
+        before = await customers.get(conn, org_id, stored.customer_id)
+        first = dict(category="praise", language="es", lead_score=40)
+        assert await classifications.record_with_effects(conn, **first, **args)
+        # Processed again (a reclaim, another worker) with another result: nothing changes.
+        again = dict(category="complaint", language="fr", lead_score=90)
+        assert not await classifications.record_with_effects(conn, **again, **args)
         row = await classifications.for_message(conn, org_id, stored.id)
         message = await messages.get(conn, org_id, stored.id)
         customer = await customers.get(conn, org_id, stored.customer_id)
         conversation = await conversations.get(conn, org_id, stored.conversation_id)
     assert row["category"] == "praise"  # the first classification stays
     assert message.language == "es"
-    assert customer.lead_score == 40  # never lowered
+    assert customer.language == (before.language or "es")
+    assert customer.lead_score == max(before.lead_score, 40)
+    assert conversation.priority != "high"  # only the first run's complaint would raise it
+
+
+async def test_a_complaint_raises_the_conversation_priority(pool, stored):
+    async with pool.acquire() as conn:
+        assert await classifications.record_with_effects(
+            conn,
+            org_id=stored.org_id,
+            message_id=stored.id,
+            customer_id=stored.customer_id,
+            conversation_id=stored.conversation_id,
+            category="complaint",
+            confidence=0.9,
+            language="es",
+            sentiment="negative",
+            sub_intent=None,
+            urgency="high",
+            is_hot_lead=False,
+            lead_score=10,
+            scores={"complaint": 0.9},
+            engine="offline",
+        )
+        conversation = await conversations.get(conn, stored.org_id, stored.conversation_id)
     assert (conversation.priority, conversation.sentiment) == ("high", "negative")
 
 
