@@ -90,6 +90,10 @@ class ClassifierBatcher:
             many = getattr(classifier, "classify_many", None)
             try:
                 found = many(texts) if many is not None else [classifier.classify(t) for t in texts]
+                # Checked here, not by the zip below: a model answering for the wrong number
+                # of texts fails its own org's texts, not the whole batch.
+                if len(found) != len(texts):
+                    raise ValueError(f"{len(found)} classifications for {len(texts)} texts")
             except Exception as err:  # noqa: BLE001 - handed to this group's callers
                 found = [err] * len(texts)
             for i, result in zip(positions, found, strict=True):

@@ -57,6 +57,23 @@ async def test_a_broken_model_fails_only_its_own_texts():
     assert (await batcher.classify(good, "z")).language == "good"  # still running afterwards
 
 
+async def test_regression_a_model_answering_for_too_few_texts_fails_only_its_own_org():
+    class Short(Model):
+        def classify_many(self, texts):
+            return super().classify_many(texts)[:-1]
+
+    good = Model("good")
+    batcher = ClassifierBatcher()
+    results = await asyncio.gather(
+        batcher.classify(Short("short"), "x"),
+        batcher.classify(good, "y"),
+        return_exceptions=True,
+    )
+    assert batcher.calls == 1  # one batch held both orgs' texts
+    assert isinstance(results[0], ValueError)
+    assert results[1].language == "good"
+
+
 async def test_a_caller_giving_up_does_not_cancel_the_others():
     gate = threading.Event()
     model = Model("m", gate=gate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -349,25 +350,40 @@ async def test_a_repeated_fact_opens_no_memory_transaction(pool, shop):
 
 
 async def test_concurrent_messages_are_classified_together_by_their_orgs_model(pool, shop):
+    """The first message's model call is held until the other three wait in the batcher's
+    queue: they must then share one call (with unbatched classification they would not)."""
     ref, intake, pipeline, _ = shop
-    calls = []
+    calls: list[list[str]] = []
+    gate = threading.Event()
 
     class Counting(KeywordClassifier):
         def classify_many(self, texts):
-            calls.append(len(texts))
+            gate.wait(10)
+            calls.append(list(texts))
             return [self.classify(t) for t in texts]
 
     pipeline.classifiers = Counting()
-    outcomes = await asyncio.gather(
-        *(
-            run(pool, ref, intake, pipeline, text, sender=f"whatsapp:+3460000{i:04d}")
-            for i, text in enumerate(["thanks!", "price of BTL-500?", "broken, refund", "hello"])
-        )
-    )
+    texts = ["thanks!", "price of BTL-500?", "broken, refund", "hello"]
+
+    async def until(condition) -> None:
+        for _ in range(1000):  # bounded: a broken pipeline fails below instead of hanging
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+
+    first = asyncio.create_task(run(pool, ref, intake, pipeline, texts[0]))
+    await until(lambda: pipeline.batcher.calls == 1)  # the first call is in the model
+    rest = [
+        asyncio.create_task(run(pool, ref, intake, pipeline, text, sender=f"whatsapp:+3460000{i}"))
+        for i, text in enumerate(texts[1:])
+    ]
+    await until(lambda: len(pipeline.batcher._queue) == len(rest))
+    gate.set()
+    outcomes = await asyncio.gather(first, *rest)
     assert [o.classification.category for o in outcomes] == [
         "praise",
         "purchase_intent",
         "complaint",
         "other",
     ]
-    assert sum(calls) == 4
+    assert [sorted(c) for c in calls] == [texts[:1], sorted(texts[1:])]  # 3 waited, 1 call
