@@ -41,11 +41,26 @@ class Rates:
 
     def for_org(self, org_settings: Mapping[str, Any]) -> Rates:
         """These (config.yaml) rates with the org's own ``settings["quotes"]`` ``rate_base``
-        and ``rates`` over them: what every price conversion of that org uses."""
+        and ``rates`` over them: what every price conversion of that org uses.
+
+        The org's rates count per its own base. When that base is not the config's, the
+        config's rates are first rebased onto it (``config[c] / config[org_base]``), so the
+        two sets are never mixed as if they shared a base; if the config has no rate for the
+        org's base, none of its rates can be rebased and only the org's own apply (a
+        currency neither knows gets no price, with a warning, rather than a wrong one)."""
         own = org_settings.get("quotes") or {}
-        per_base = {k.upper(): Decimal(str(v)) for k, v in self.per_base.items()}
+        config = {k.upper(): Decimal(str(v)) for k, v in self.per_base.items()}
+        config[self.base.upper()] = Decimal(1)
+        base = str(own.get("rate_base") or self.base).upper()
+        if base == self.base.upper():
+            per_base = config
+        elif config.get(base):
+            per_base = {c: rate / config[base] for c, rate in config.items()}
+        else:
+            per_base = {}
         per_base.update({k.upper(): Decimal(str(v)) for k, v in (own.get("rates") or {}).items()})
-        return Rates(str(own.get("rate_base", self.base)).upper(), per_base)
+        per_base.pop(base, None)  # the base is 1 by definition (rate() adds it)
+        return Rates(base, per_base)
 
     def rate(self, source: str, target: str) -> Decimal | None:
         """How many ``target`` one ``source`` buys, at 6 decimals; None when not configured."""

@@ -64,6 +64,21 @@ def test_currency_conversion_is_the_quotes_one_with_the_org_rate_base_and_rates(
     )
 
 
+def test_content_prices_of_an_org_with_its_own_rate_base_use_rebased_config_rates():
+    """Regression: config rates per USD and an org quoting per CNY (its own USD rate) were
+    mixed as if they shared a base: 100 CNY came out as 92.00 EUR."""
+    org = RATES.for_org({"quotes": {"rate_base": "CNY", "rates": {"USD": "0.139"}}})
+    jpy = RATES.for_org({"quotes": {"rate_base": "JPY"}})
+    assert convert_price(Decimal("100"), "CNY", "USD", org) == "13.90 USD"
+    with pytest.raises(ContentError, match="EUR"):
+        # the config has no CNY rate to rebase by: EUR is refused, not mispriced
+        convert_price(Decimal("100"), "CNY", "EUR", org)
+    assert convert_price(Decimal("1500"), "JPY", "EUR", jpy) == "9.20 EUR"  # 0.92 / 150
+    with_cny = Rates("USD", {"EUR": Decimal("0.92"), "CNY": Decimal("7.2")})
+    org = with_cny.for_org({"quotes": {"rate_base": "CNY", "rates": {"USD": "0.139"}}})
+    assert convert_price(Decimal("100"), "CNY", "EUR", org) == "12.78 EUR"  # 0.92 / 7.2
+
+
 def test_prices_in_text_are_converted_whatever_their_notation():
     text = "Price: 12.50 USD per pcs, or $25 for two"
     assert convert_prices(text, "EUR", RATES) == "Price: 11.50 EUR per pcs, or 23.00 EUR for two"

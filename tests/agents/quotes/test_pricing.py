@@ -152,3 +152,34 @@ def test_amounts_are_written_one_way_in_json_and_on_the_quote():
     assert money(Decimal("0.0350"), "USD", "en", places=4) == "0.035 USD"
     assert money(Decimal("1234.5"), "EUR", "es") == "1.234,50 EUR"
     assert quantity(Decimal("500.000")) == "500" and quantity(Decimal("2.50")) == "2.5"
+
+
+CONFIG_PER_USD = Rates("USD", {"EUR": Decimal("0.92"), "CNY": Decimal("7.2")})
+
+
+def test_an_org_with_its_own_rate_base_gets_the_config_rates_rebased_onto_it():
+    """Regression: an org quoting per CNY (rate_base CNY, its own USD rate) had the config's
+    per-USD rates applied as if they were per CNY: CNY -> EUR came out 0.92, not ~0.128."""
+    org = CONFIG_PER_USD.for_org({"quotes": {"rate_base": "cny", "rates": {"USD": "0.139"}}})
+    assert org.base == "CNY"
+    assert org.rate("CNY", "EUR") == Decimal("0.127778")  # 0.92 / 7.2
+    assert org.rate("CNY", "USD") == Decimal("0.139000")  # the org's own rate wins
+    assert all(isinstance(r, Decimal) for r in org.per_base.values())
+    quote = price_items([item(product("A", "100.00", currency="CNY"), "10")], "EUR", org)
+    assert quote.exchange_rate == Decimal("0.127778") and quote.total == Decimal("127.78")
+    # The same base as the config: the org's rates simply override (nothing rebased).
+    same = CONFIG_PER_USD.for_org({"quotes": {"rates": {"eur": "0.90"}}})
+    assert (same.rate("USD", "EUR"), same.rate("USD", "CNY")) == (
+        Decimal("0.900000"),
+        Decimal("7.200000"),
+    )
+
+
+def test_config_rates_that_cant_be_rebased_are_left_out_not_misapplied():
+    # The config has no rate for the org's base (JPY): only the org's own rates apply, and
+    # a currency neither knows is refused with a warning instead of priced wrongly.
+    org = CONFIG_PER_USD.for_org({"quotes": {"rate_base": "JPY", "rates": {"USD": "0.0067"}}})
+    assert org.rate("JPY", "USD") == Decimal("0.006700")
+    assert org.rate("JPY", "EUR") is None
+    quote = price_items([item(product("A", "1000", currency="JPY"), "1")], "EUR", org)
+    assert quote.lines == [] and [r for _, r in quote.unquoted] == ["no_rate"]
