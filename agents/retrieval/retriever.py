@@ -12,7 +12,8 @@ Scores on a :class:`~agents.retrieval.base.Hit`:
   the order means anything), dense → cosine similarity in [-1, 1],
   lexical → an IDF-weighted BM25-like sum (unbounded, not comparable across queries);
 * ``dense_score`` — the cosine of the query and the hit's dense vector whenever the dense search
-  saw the hit: the one score with a stable scale, used by :func:`confident_match`;
+  saw the hit: the one score with a stable scale, what draft confidence is read from
+  (:mod:`agents.retrieval.confidence`);
 * ``lexical_score`` — the raw lexical score, when the lexical search saw the hit.
 
 Fusion: ``"linear"`` (the default) adds :data:`LINEAR_WEIGHT` x the relative lexical score to
@@ -56,8 +57,8 @@ RRF_K = 10
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 0.3
 PREFETCH = 30  # candidates per vector per collection
-# Top-hit cosine at which a FAQ answer is trusted on its own (see confident_match), in the
-# language-centered space (agents/retrieval/centering): there an unrelated question scores
+# Top-hit cosine at which a FAQ answer is trusted on its own (the offline drafter's FAQ bar),
+# in the language-centered space (agents/retrieval/centering): there an unrelated question scores
 # about 0 to 0.2 and the FAQ question asked word for word 0.6 to 0.8. Chosen on the bench's dev
 # split to keep the old standard (0.90 before centering: 93% precision on English, 3% of
 # out-of-knowledge questions clearing it): at 0.60 the top FAQ is right for 95% of the English
@@ -287,22 +288,6 @@ class Retriever:
             _to_hit(seen[key], fused[key], dense=cosine.get(key), lexical=lexical.get(key))
             for key in order
         ]
-
-
-def confident_match(hits: Sequence[Hit], *, min_cosine: float = CONFIDENT_COSINE) -> Hit | None:
-    """The top hit if it is a FAQ or corpus answer whose cosine clears ``min_cosine``.
-
-    For the offline drafting step: a confident match may be proposed as the reply itself;
-    anything below goes to a template or a hand-off. The default was chosen on the benchmark
-    (precision of the top hit above the threshold; docs/BENCHMARKS.md). Needs hits from
-    ``mode="dense"`` or ``"hybrid"`` with ``fusion="linear"`` or ``"rrf"`` (they carry a cosine).
-    """
-    if not hits:
-        return None
-    top = hits[0]
-    if top.kind == "chunk" or top.dense_score is None or top.dense_score < min_cosine:
-        return None
-    return top
 
 
 def _check(kinds: Iterable[HitKind], mode: str) -> set[HitKind]:
