@@ -18,7 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import LLMUnavailable
-from .offline import Draft, DraftContext, hit_source, memory_texts, product_source
+from .offline import Draft, DraftContext, hit_source, product_source
+from .quantities import memory_texts
 
 log = logging.getLogger(__name__)
 

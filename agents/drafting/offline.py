@@ -7,8 +7,9 @@ offer to quote — and never with a number the catalog doesn't have; complaints 
 knowledge excerpt if one is close enough, or a polite hand-off. Every draft lists its sources.
 
 Recalled memories (``DraftContext.memories``) fill what the message leaves out: a price
-question without a quantity is answered for the quantity the customer mentioned before
-(catalog price × that quantity, said to be based on it), and the memory is cited.
+question that states no quantity at all is answered for the newest quantity the customer
+mentioned before (catalog price × that quantity when its unit is the product's, said to be
+based on it), and the memory is cited.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from storage.repositories.products import Product
 
@@ -25,13 +26,18 @@ from ..classifier.base import Classification
 from ..retrieval.base import Hit
 from ..retrieval.confidence import answer_confidence
 from ..retrieval.retriever import CONFIDENT_COSINE, KNOWLEDGE_COSINE
+from .quantities import (
+    Remembered,
+    memory_source,
+    message_quantity,
+    other_numbers,
+    remembered_quantity,
+    same_unit,
+    unpriced_quantity,
+)
 from .templates import name_part, render
 
 _PRICE_INTENTS = frozenset({"price_inquiry", "moq", "quote", "bulk_order", "purchase"})
-_QUANTITY = re.compile(
-    r"(\d{1,3}(?:[,.]\d{3})+|\d+)\s*(pcs|pieces?|units?|sets?|unidades|piezas|个|件|套)",
-    re.IGNORECASE,
-)
 
 
 _CENT = Decimal("0.01")
@@ -43,17 +49,6 @@ KNOWLEDGE_DISCOUNT = 0.8
 # A letter or digit of a script written with spaces (CJK characters are \w to re, but a
 # Chinese word right after a SKU does not make it a longer SKU).
 _WORD = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
-
-
-class Remembered(Protocol):
-    """What the drafter reads of a recalled memory: ``storage.repositories.memories.Memory``
-    rows and ``agents.memory.rules.Fact`` both fit."""
-
-    @property
-    def category(self) -> str | None: ...
-
-    @property
-    def content(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -146,11 +141,15 @@ class OfflineDrafter:
         if not matched:
             text, used = render("price_unknown", language, fields, ctx.overrides)
             return Draft(text, used, "template", 0.4, [{"kind": "template", "id": "price_unknown"}])
-        quantity = _quantity(ctx.text)
+        quantity = message_quantity(ctx.text)
         remembered = None
         if quantity is None:
-            remembered = remembered_quantity(ctx.memories)
-            quantity = remembered[0] if remembered else None
+            # The message's own quantity in a unit we don't price ("20 cartons") is offered a
+            # quote; a memory only fills a message that states no quantity at all.
+            quantity = unpriced_quantity(ctx.text)
+            if quantity is None and not other_numbers(ctx.text, matched):
+                remembered = remembered_quantity(ctx.memories)
+                quantity = remembered[0] if remembered else None
         lines, sources = [], []
         used = language
         for product in matched[:3]:
@@ -164,7 +163,12 @@ class OfflineDrafter:
                 line, used = render(
                     "price", language, {**product_fields, "moq_part": moq}, ctx.overrides
                 )
-                if quantity and product.moq and quantity[0] < product.moq:
+                if (
+                    quantity
+                    and product.moq
+                    and same_unit(quantity, product)
+                    and (quantity[0] < product.moq)
+                ):
                     extra, _ = render("below_moq", language, product_fields, ctx.overrides)
                     line = f"{line} {extra}"
             lines.append(line)
@@ -188,12 +192,19 @@ class OfflineDrafter:
         remembered: tuple[tuple[int, str], Remembered | str],
     ) -> list[str]:
         """The lines for a quantity the customer mentioned before: a total at the catalog
-        price when one priced product is in question and the quantity meets its MOQ (the
-        quote math: price × quantity, half-up to the cent), and the offer to quote."""
+        price when one priced product is in question, the quantity is in the product's unit
+        and meets its MOQ (the quote math: price × quantity, half-up to the cent), and the
+        offer to quote."""
         (amount, said), _ = remembered
         lines = []
         only = matched[0] if len(matched) == 1 else None
-        if only is not None and only.price is not None and amount >= (only.moq or 0):
+        if (
+            only is not None
+            and only.price is not None
+            and same_unit((amount, said), only)
+            and amount > 0
+            and amount >= (only.moq or 0)
+        ):
             total = (only.price * amount).quantize(_CENT, rounding=ROUND_HALF_UP)
             line, _ = render(
                 "remembered_total",
@@ -254,45 +265,6 @@ def _money(value: Decimal | None) -> str:
     if value is None:
         return ""
     return f"{value.quantize(Decimal('0.01')):,}"
-
-
-def _quantity(text: str) -> tuple[int, str] | None:
-    match = _QUANTITY.search(text)
-    if not match:
-        return None
-    amount = int(re.sub(r"[,.]", "", match.group(1)))
-    return amount, f"{match.group(1)} {match.group(2)}"
-
-
-def remembered_quantity(
-    memories: Sequence[Remembered | str],
-) -> tuple[tuple[int, str], Remembered | str] | None:
-    """The first (most relevant) remembered quantity in a unit we quote in, with the memory
-    it came from: ((500, "500 pcs"), <Needs 500 pcs>). Memories of another category never
-    count ("Budget: 500 pcs worth" is not a quantity)."""
-    for memory in memories:
-        if isinstance(memory, str):
-            category, content = None, memory
-        else:
-            category, content = memory.category, memory.content
-        if category not in (None, "quantity"):
-            continue
-        found = _quantity(content)
-        if found is not None:
-            return found, memory
-    return None
-
-
-def memory_texts(memories: Sequence[Remembered | str]) -> list[str]:
-    """The memories as the plain sentences a prompt shows."""
-    return [m if isinstance(m, str) else m.content for m in memories]
-
-
-def memory_source(memory: Remembered | str) -> dict[str, Any]:
-    """How a draft cites a memory it used (cards show ``memory: Needs 500 pcs``)."""
-    text = memory if isinstance(memory, str) else memory.content
-    memory_id = getattr(memory, "id", None)
-    return {"kind": "memory", "id": None if memory_id is None else str(memory_id), "title": text}
 
 
 def _dense(hit: Hit) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from agents.memory.rules import Fact
 from agents.policy import decide
 from agents.retrieval.base import Hit
 from agents.retrieval.confidence import answer_confidence
+from storage.repositories.memories import Memory
 from storage.repositories.products import Product
 
 ORG = uuid.uuid4()
@@ -37,7 +38,7 @@ def product(sku="BTL-500", name="Steel Bottle 500ml", price="2.10", moq=300, **k
         price=None if price is None else Decimal(price),
         currency=kw.get("currency", "USD"),
         moq=moq,
-        unit="pcs",
+        unit=kw.get("unit", "pcs"),
         lead_time_days=None,
         specs={},
         keywords=kw.get("keywords", []),
@@ -301,3 +302,125 @@ def test_the_greeting_and_hand_off_use_the_customers_name():
     assert hello.text.startswith("Hello Ana!")
     handoff = drafter.draft(DraftContext("do you sell kayaks?", cls(), customer_name="Ana"))
     assert "Thanks for your message Ana!" in handoff.text
+
+
+# --- regressions: a memory never stands in for what the message says, nor prices another unit
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "said"),
+    [
+        ("price for 20 cartons of BTL-500?", "en", "20 cartons"),
+        ("precio de 2.000 cajas de BTL-500", "es", "2.000 cajas"),
+        ("BTL-500 要200箱多少钱", "zh", "200 箱"),
+    ],
+)
+def test_a_quantity_in_the_message_in_another_unit_is_not_replaced_by_a_memory(
+    text, language, said
+):
+    draft = drafter.draft(
+        DraftContext(
+            text, cls("purchase_intent", language), products=[product()], memories=["Needs 500 pcs"]
+        )
+    )
+    assert "500 pcs" not in draft.text and "1,050.00" not in draft.text
+    assert said in draft.text  # offered a quote for what they asked
+    assert all(s["kind"] != "memory" for s in draft.sources)
+
+
+@pytest.mark.parametrize("text", ["how much for 300 of BTL-500?", "BTL-500 price? 10 settings"])
+def test_a_number_in_the_message_keeps_the_memory_out(text):
+    draft = drafter.draft(
+        DraftContext(text, cls("purchase_intent"), products=[product()], memories=["Needs 500 pcs"])
+    )
+    assert "mentioned earlier" not in draft.text and "10 set" not in draft.text
+
+
+def test_a_total_only_for_a_quantity_in_the_products_unit():
+    cartons = drafter.draft(
+        DraftContext(
+            "BTL-500 price?",
+            cls("purchase_intent"),
+            products=[product(unit="carton")],
+            memories=["Needs 500 pcs"],
+        )
+    )
+    assert "comes to" not in cartons.text
+    assert "Based on the 500 pcs you mentioned earlier" in cartons.text
+    sets = drafter.draft(
+        DraftContext(
+            "BTL-500 price?",
+            cls("purchase_intent"),
+            products=[product()],
+            memories=["Needs 50 sets"],
+        )
+    )
+    assert "comes to" not in sets.text and "Please note the minimum order" not in sets.text
+    kits = drafter.draft(
+        DraftContext(
+            "BTL-500 price?",
+            cls("purchase_intent"),
+            products=[product(unit="set", moq=10)],
+            memories=["Needs 50 套"],
+        )
+    )
+    assert "comes to 105.00 USD" in kits.text
+    nothing = drafter.draft(
+        DraftContext(
+            "BTL-500 price?",
+            cls("purchase_intent"),
+            products=[product(moq=None)],
+            memories=["Needs 0 pcs"],
+        )
+    )
+    assert "comes to" not in nothing.text and "mentioned earlier" not in nothing.text
+
+
+def _memory(content: str, updated_at: datetime, category: str = "quantity") -> Memory:
+    return Memory(
+        id=uuid.uuid4(),
+        org_id=ORG,
+        customer_id=uuid.uuid4(),
+        memory_type="fact",
+        category=category,
+        content=content,
+        importance=0.8,
+        decay_rate=0.01,
+        source="rules",
+        access_count=0,
+        last_accessed_at=None,
+        source_message_id=None,
+        vector_id=None,
+        created_at=updated_at,
+        updated_at=updated_at,
+    )
+
+
+def test_the_newest_quantity_wins_over_the_most_relevant():
+    now = datetime.now(UTC)
+    older = _memory("Needs 500 pcs", now - timedelta(days=3))
+    newer = _memory("Needs 800 pcs", now - timedelta(hours=1))
+    # Recall's relevance order puts the older one first.
+    assert remembered_quantity([older, newer]) == ((800, "800 pcs"), newer)
+    draft = drafter.draft(
+        DraftContext(
+            "BTL-500 price?", cls("purchase_intent"), products=[product()], memories=[older, newer]
+        )
+    )
+    assert "For the 800 pcs you mentioned earlier, that comes to 1,680.00 USD." in draft.text
+    assert draft.sources[-1]["id"] == str(newer.id)
+    # Without times (strings, facts), the given order stands.
+    assert remembered_quantity(["Needs 500 pcs", "Needs 800 pcs"])[0] == (500, "500 pcs")
+
+
+def test_the_newest_quantity_in_an_unpriced_unit_stops_the_search():
+    now = datetime.now(UTC)
+    cartons = _memory("Needs 20 cartons", now)
+    pieces = _memory("Needs 500 pcs", now - timedelta(days=1))
+    assert remembered_quantity([pieces, cartons]) is None
+    assert remembered_quantity(["Needs 20 cartons", "Needs 500 pcs"]) is None
+
+
+def test_quantity_words_need_their_own_word_boundary():
+    assert remembered_quantity(["Needs 1.5 pcs"]) is None
+    assert remembered_quantity(["10 settings please"]) is None
