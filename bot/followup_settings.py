@@ -17,9 +17,15 @@ def service_window_hours() -> dict[str, int | None]:
     return {p: adapter_class(p).capabilities.service_window_hours for p in platforms()}
 
 
+def template_platforms() -> frozenset[str]:
+    """The platforms whose adapters can send approved templates."""
+    return frozenset(p for p in platforms() if adapter_class(p).capabilities.templates)
+
+
 def followup_config(settings: SchedulerSettings) -> FollowupConfig:
     return FollowupConfig(
         service_window_hours=service_window_hours(),
+        template_platforms=template_platforms(),
         silent_days=settings.silent_days,
         quiet_start=settings.quiet_hours.start,
         quiet_end=settings.quiet_hours.end,

@@ -27,6 +27,9 @@ class FollowupConfig:
     # platform (None: no such window). Filled by the composition root from the channel
     # adapters' capabilities; a platform missing here counts as a closed window.
     service_window_hours: Mapping[str, int | None] = field(default_factory=dict)
+    # Platforms whose channels can send the merchant's approved templates (WhatsApp), from
+    # the adapters' capabilities too; elsewhere a closed window waits for the customer.
+    template_platforms: frozenset[str] = frozenset()
     # Who claimed a row (followups.claimed_by), for operators.
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
 

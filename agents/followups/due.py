@@ -6,9 +6,11 @@ row of kind 'followup' — in the customer's language, from the offline template
 why not (opted out, sandbox, the customer wrote again, the quote is no longer open).
 
 When the channel's customer-service window is closed (WhatsApp: 24 hours after the customer's
-last message) a free-form text cannot be sent, so the draft is marked ``send_as: template``
-in its metadata, with the merchant's approved template (``response_templates`` row of the
-same name with an ``external_template_id``) when there is one.
+last message) a free-form text cannot be sent, so on a channel that has templates the draft is
+marked ``send_as: template`` in its metadata, with the merchant's approved template
+(``response_templates`` row of the same name with an ``external_template_id``) when there is
+one. A channel without templates (WeChat OA: 48 hours) gets none even when a template row
+with no platform exists: its draft is text that can go out once the customer writes again.
 """
 
 from __future__ import annotations
@@ -144,17 +146,24 @@ async def _draft(
     text, used = templates.render(name, language, fields, overrides[item.org_id])
 
     open_now = window_open(config.service_window_hours, ctx["platform"], ctx["window_from"], now)
+    as_template = not open_now and ctx["platform"] in config.template_platforms
     metadata: dict[str, Any] = {
         "followup_id": str(item.id),
         "reason": item.reason,
         "note": item.note,
         "due_at": item.due_at.isoformat(),
         "window_open": open_now,
-        "send_as": "text" if open_now else "template",
+        "send_as": "template" if as_template else "text",
     }
     if item.quotation_id is not None:
         metadata["quotation_id"] = str(item.quotation_id)
-    if not open_now:
+    if not open_now and not as_template:
+        # Shown on the card; the approval is refused with the same advice until then.
+        metadata["template_missing"] = (
+            f"the customer's window is closed and {ctx['platform'] or 'this channel'} has no "
+            "templates: it can go out once the customer writes again"
+        )
+    elif as_template:
         sid = await conn.fetchval(_TEMPLATE_SID, item.org_id, name, used, ctx["platform"])
         metadata["template"] = (
             {"name": sid, "language": used, "variables": {"1": ctx["display_name"] or ""}}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from agents.followups.config import FollowupConfig
-from bot.followup_settings import service_window_hours
+from bot.followup_settings import service_window_hours, template_platforms
 from storage.db import Connection
 from storage.models import Channel, Organization
 from tests.storage.factories import make_channel, make_org
@@ -20,6 +20,7 @@ CONFIG = FollowupConfig(
     quiet_end=9,
     quote_reminder_days=2,
     service_window_hours=service_window_hours(),  # from the channel adapters, as in production
+    template_platforms=template_platforms(),
 )
 
 

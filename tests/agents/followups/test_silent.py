@@ -147,6 +147,28 @@ async def test_closed_whatsapp_window_marks_the_draft_as_a_template(conn):
     assert draft["draft"] == "Hi Ana, any questions?"  # the merchant's own wording
 
 
+async def test_a_closed_window_on_a_channel_without_templates_gets_no_template(conn):
+    """Regression: a WeChat follow-up past the 48-hour window got the merchant's template
+    (a row with no platform matches every platform), which WeChat can't send; the approval
+    let it through and the send failed. Now it is text that waits for the customer."""
+    shop = await make_shop(conn, "wechat")
+    await make_customer(conn, shop, last_inbound_at=NOW - timedelta(days=4))
+    await conn.execute(
+        """
+        INSERT INTO response_templates (org_id, name, kind, language, body, external_template_id)
+        VALUES ($1, 'followup_silent', 'followup', 'en', 'Hi {name}, any questions?', 'HX01')
+        """,
+        shop.org.id,
+    )
+    await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
+    await due.sweep(conn, NOW, CONFIG, org_id=shop.org.id)
+    [draft] = await _drafts(conn, shop.org.id)
+    meta = draft["metadata"]
+    assert meta["window_open"] is False and meta["send_as"] == "text"
+    assert "template" not in meta
+    assert "once the customer writes again" in meta["template_missing"]
+
+
 async def test_open_window_or_no_window_platform_is_free_text(conn):
     shop = await make_shop(conn, "telegram")  # Telegram has no service window
     await make_customer(conn, shop, last_inbound_at=NOW - timedelta(days=4))
