@@ -13,6 +13,7 @@ from agents.classifier.base import Classification
 from agents.followups import daily_stats
 from agents.followups.quiet_hours import zone
 from agents.policy import decide
+from agents.retrieval.confidence import MAX_CONFIDENCE
 from bot.approvals import Approvals
 from bot.cards import Cards
 from bot.outbox import ChannelOutbox
@@ -256,6 +257,22 @@ async def test_autopilot_toggles_the_org_settings_that_policy_reads(desk):
         True,
         True,
     ]
+
+
+async def test_autopilot_confidence_above_the_highest_reachable_is_capped_not_silently_off(desk):
+    """Regression: /autopilot confidence 0.99 or 1 stored a bar no draft ever reaches (the
+    calibration table tops out at MAX_CONFIDENCE), switching FAQ autopilot off without a word."""
+    question = Classification("question", 0.9, "en", "neutral")
+    owner = desk.staff.owner
+    await autopilot(desk.ctx(owner, "on"))
+    for asked in ("0.99", "1"):
+        [reply] = texts(await autopilot(desk.ctx(owner, f"confidence {asked}")))
+        assert f"the highest a FAQ answer reaches is {MAX_CONFIDENCE:g}" in reply
+        async with desk.pool.acquire() as conn:
+            settings = (await organizations.get(conn, desk.ref.org_id)).settings
+        assert settings["auto_send_min_confidence"] == MAX_CONFIDENCE
+        # The most confident answer there is still goes out by itself.
+        assert decide(question, "faq", MAX_CONFIDENCE, settings).action == "auto_send"
 
 
 # --- the front end: rights, unknown commands, plain text ---------------------------------------

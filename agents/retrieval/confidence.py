@@ -48,6 +48,9 @@ TABLE: tuple[tuple[float, float], ...] = (
 )  # fmt: skip
 
 BIN_WIDTH = 0.02
+# The most confident any answer can be (the table is flat beyond its last knot): a higher
+# autopilot bar would never be met (bot/staff/customers.py caps /autopilot confidence here).
+MAX_CONFIDENCE = TABLE[-1][1]
 
 
 def answer_confidence(cosine: float | None, table: Sequence[tuple[float, float]] = TABLE) -> float:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 from agents.followups.daily_stats import day_bounds
 from agents.followups.quiet_hours import zone
+from agents.policy import AUTO_SEND_MIN_CONFIDENCE
+from agents.retrieval.confidence import MAX_CONFIDENCE
 from storage.db import Connection, transaction
 from storage.models import Customer
 from storage.repositories import audit, customers, organizations
@@ -150,7 +152,8 @@ async def stats(ctx: CommandContext) -> Reply:
 
 @command(
     "autopilot",
-    help="/autopilot on|off [praise on|off] [confidence 0.92] — send replies without approval",
+    help=f"/autopilot on|off [praise on|off] [confidence {AUTO_SEND_MIN_CONFIDENCE:g}]"
+    " — send replies without approval",
     min_role="admin",
 )
 async def autopilot(ctx: CommandContext) -> Reply:
@@ -158,6 +161,7 @@ async def autopilot(ctx: CommandContext) -> Reply:
     lowest FAQ-answer confidence sent alone, 0.5-1). The settings agents/policy.py reads."""
     words = ctx.args.strip().lower().split()
     changes: dict[str, object] = {}
+    note = ""
     if words in (["on"], ["off"]):
         changes["autopilot"] = words[0] == "on"
     elif len(words) == 2 and words[0] == "praise" and words[1] in ("on", "off"):
@@ -169,6 +173,14 @@ async def autopilot(ctx: CommandContext) -> Reply:
             threshold = -1.0
         if not 0.5 <= threshold <= 1.0:
             return Reply("The confidence is a number from 0.5 to 1, e.g. /autopilot confidence 0.9")
+        if threshold > MAX_CONFIDENCE:
+            # No draft is ever more confident than the calibration table's top: stored as
+            # asked, 0.99 or 1 would switch FAQ autopilot off without a word.
+            note = (
+                f"No answer is ever {threshold:g} confident: the highest a FAQ answer reaches "
+                f"is {MAX_CONFIDENCE:g}, so the bar is set to that. "
+            )
+            threshold = MAX_CONFIDENCE
         changes["auto_send_min_confidence"] = threshold
     async with transaction(ctx.services.pool) as conn:
         before = (await organizations.get(conn, ctx.org_id)).settings
@@ -187,15 +199,15 @@ async def autopilot(ctx: CommandContext) -> Reply:
             )
         else:
             after = before
-    return Reply(_autopilot_state(after, changed=bool(changes)))
+    return Reply(note + _autopilot_state(after, changed=bool(changes)))
 
 
 def _autopilot_state(settings: dict, *, changed: bool) -> str:
-    threshold = float(settings.get("auto_send_min_confidence", 0.92))
+    threshold = float(settings.get("auto_send_min_confidence", AUTO_SEND_MIN_CONFIDENCE))
     praise = "on" if settings.get("auto_send_praise", True) else "off"
     if settings.get("autopilot", False):
         text = (
-            f"Autopilot is on: FAQ answers at least {threshold:.2f} confident go out by "
+            f"Autopilot is on: FAQ answers at least {threshold:g} confident go out by "
             f"themselves, and so do thank-yous to praise ({praise}); everything else still "
             "waits for you. Complaints are always escalated."
         )
