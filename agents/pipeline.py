@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -135,15 +135,28 @@ class Pipeline:
         # Concurrent messages are classified together (one model call for what is waiting).
         self.batcher = batcher if batcher is not None else ClassifierBatcher()
 
-    async def maintain(self) -> int:
+    async def maintain(self, org_id: uuid.UUID | None = None) -> int:
         """Background upkeep the worker runs on each reconciler pass: index approved replies
         and customer memories that no process with the vector store has indexed yet (new
         ones, and ones edited since), and re-embed a few rows indexed in another vector
-        space (agents/knowledge/reembed.py). Returns how many."""
-        done = await self.memory.index_pending()
+        space (agents/knowledge/reembed.py); of every org, or of ``org_id``. Returns how many.
+
+        Each step runs on its own: one that fails (the store unreachable, a model error) is
+        logged and the others still run; the next pass tries it again. A bad memory row does
+        not stall memory indexing (``MemoryService.index_pending`` falls back to one row at a
+        time and, after a few failures, leaves that row out)."""
+        steps: list[tuple[str, Callable[[uuid.UUID | None], Awaitable[int]]]] = [
+            ("memory indexing", self.memory.index_pending)
+        ]
         if self.corpus_indexer is not None:
-            done += await self.corpus_indexer.index_pending()
-            done += await Reembedder.of(self.corpus_indexer, self.memory).run_once()
+            steps.append(("approved-reply indexing", self.corpus_indexer.index_pending))
+            steps.append(("re-embedding", Reembedder.of(self.corpus_indexer, self.memory).run_once))
+        done = 0
+        for name, step in steps:
+            try:
+                done += await step(org_id)
+            except Exception:  # noqa: BLE001 - one broken step must not starve the others
+                log.exception("upkeep: %s failed; the other steps go on, next pass retries", name)
         return done
 
     async def __call__(self, message: Message) -> None:

@@ -53,6 +53,9 @@ log = logging.getLogger(__name__)
 # beyond it, dense recall in Qdrant. Recall returns 5: below a dozen the ranking is mostly
 # importance, and an embedding per message is the pipeline's largest cost.
 DENSE_ABOVE = 12
+# A memory that fails to index this many times while its batch-mates index fine is left out
+# of this process's claims (a bad row must not hold the queue's head forever).
+MAX_INDEX_FAILURES = 3
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ class MemoryService:
             queries = QueryEncoder(embedder)
         self.queries = queries
         self.dense_above = dense_above
+        # Per process, on purpose: a restart (or another worker) tries a given-up row again.
+        self._failures: dict[uuid.UUID, int] = {}
+        self._given_up: set[uuid.UUID] = set()
 
     @property
     def vector_space(self) -> str | None:
@@ -205,7 +211,18 @@ class MemoryService:
                     scores[memory.id] = max(hit.score, 0.0)
         pending = [m for m in known if m.id not in scores]
         if pending:
-            passages = await self.queries.passages([m.content for m in pending])
+            try:
+                passages = await self.queries.passages([m.content for m in pending])
+            except Exception:  # noqa: BLE001 - recall degrades; the reply must still go out
+                log.warning(
+                    "org=%s customer=%s: embedding %d pending memories failed; they keep "
+                    "their word overlap",
+                    org_id,
+                    customer_id,
+                    len(pending),
+                    exc_info=True,
+                )
+                return scores
             query_vector = np.asarray(vector, dtype=np.float64)
             for memory, passage in zip(pending, passages, strict=True):
                 scores[memory.id] = max(_cosine(query_vector, np.asarray(passage)), 0.0)
@@ -223,42 +240,90 @@ class MemoryService:
             return 0
         done = 0
         for _ in range(max_batches):
-            indexed = await self._index_batch(org_id, batch)
+            claimed, indexed = await self._index_batch(org_id, batch)
             done += indexed
-            if indexed < batch:
+            if claimed < batch:
                 break
         if done:
             log.info("indexed %d memor%s", done, "y" if done == 1 else "ies")
         return done
 
-    async def _index_batch(self, org_id: uuid.UUID | None, limit: int) -> int:
-        assert self.vectors is not None and self.queries is not None
+    async def _index_batch(self, org_id: uuid.UUID | None, limit: int) -> tuple[int, int]:
+        """One claimed batch: (how many were claimed, how many indexed)."""
         async with self.pool.acquire() as conn, conn.transaction():
-            claimed = await memory_repo.claim_unindexed(conn, limit=limit, org_id=org_id)
+            claimed = await memory_repo.claim_unindexed(
+                conn, limit=limit, org_id=org_id, skip=list(self._given_up)
+            )
             if not claimed:
-                return 0
-            dense = await self.queries.passages([m.content for m in claimed])
-            by_org: dict[uuid.UUID, list[VectorPoint]] = {}
-            for m, vector in zip(claimed, dense, strict=True):
-                by_org.setdefault(m.org_id, []).append(
-                    VectorPoint(
-                        id=m.id,  # one point per memory, replaced when the memory changes
-                        dense=vector,
-                        sparse=None,
-                        payload={
-                            "memory_id": str(m.id),
-                            "customer_id": str(m.customer_id),
-                            "category": m.category,
-                            "content": m.content,
-                        },
-                    )
+                return 0, 0
+            try:
+                await self._upsert(claimed)
+                indexed = claimed
+            except Exception:  # noqa: BLE001 - retried row by row just below
+                if len(claimed) == 1:
+                    raise
+                log.warning(
+                    "indexing %d memories failed; one at a time", len(claimed), exc_info=True
                 )
-            for owner, points in by_org.items():
-                await self.vectors.upsert(owner, CollectionKind.MEMORIES, points)
+                indexed = await self._upsert_one_at_a_time(claimed)
             # The point id is the memory id: a crash before this update only means the next
             # pass upserts the same points again.
-            await memory_repo.mark_indexed(conn, [m.id for m in claimed], self.vector_space)
-        return len(claimed)
+            await memory_repo.mark_indexed(conn, [m.id for m in indexed], self.vector_space)
+        return len(claimed), len(indexed)
+
+    async def _upsert_one_at_a_time(self, claimed: Sequence[Memory]) -> list[Memory]:
+        """The memories of a failed batch that index on their own. One that fails while
+        others succeed is the row's problem, not the embedder's or the store's: after
+        ``MAX_INDEX_FAILURES`` such passes this process stops claiming it (its vector_id stays
+        NULL, so recall embeds it on the spot; a restart tries again). When none succeeds the
+        model or store is down: the error is raised and nothing is counted against the rows."""
+        indexed: list[Memory] = []
+        failed: list[tuple[Memory, Exception]] = []
+        for memory in claimed:
+            try:
+                await self._upsert([memory])
+            except Exception as err:  # noqa: BLE001 - counted against this row below
+                failed.append((memory, err))
+            else:
+                indexed.append(memory)
+        if not indexed:
+            raise failed[0][1]
+        for memory, err in failed:
+            count = self._failures[memory.id] = self._failures.get(memory.id, 0) + 1
+            if count >= MAX_INDEX_FAILURES:
+                self._given_up.add(memory.id)
+            log.error(
+                "org=%s memory=%s: not indexed (%d time%s%s): %r",
+                memory.org_id,
+                memory.id,
+                count,
+                "" if count == 1 else "s",
+                "; skipped until restart" if count >= MAX_INDEX_FAILURES else "",
+                err,
+            )
+        return indexed
+
+    async def _upsert(self, memories: Sequence[Memory]) -> None:
+        """Embed ``memories`` and replace their points (one per memory, id = memory id)."""
+        assert self.vectors is not None and self.queries is not None
+        dense = await self.queries.passages([m.content for m in memories])
+        by_org: dict[uuid.UUID, list[VectorPoint]] = {}
+        for m, vector in zip(memories, dense, strict=True):
+            by_org.setdefault(m.org_id, []).append(
+                VectorPoint(
+                    id=m.id,  # one point per memory, replaced when the memory changes
+                    dense=vector,
+                    sparse=None,
+                    payload={
+                        "memory_id": str(m.id),
+                        "customer_id": str(m.customer_id),
+                        "category": m.category,
+                        "content": m.content,
+                    },
+                )
+            )
+        for owner, points in by_org.items():
+            await self.vectors.upsert(owner, CollectionKind.MEMORIES, points)
 
 
 def with_changes(known: Sequence[Memory], changed: Sequence[Memory]) -> list[Memory]:

@@ -112,22 +112,27 @@ async def update(
 
 
 async def claim_unindexed(
-    conn: Connection, *, limit: int, org_id: uuid.UUID | None = None
+    conn: Connection,
+    *,
+    limit: int,
+    org_id: uuid.UUID | None = None,
+    skip: Sequence[uuid.UUID] = (),
 ) -> list[Memory]:
     """Lock up to ``limit`` live memories (of one org, or all) without a current vector,
-    oldest first, skipping rows another transaction holds (call inside a transaction; see
-    ``mark_indexed``)."""
+    oldest first, skipping rows another transaction holds and the ``skip`` ids (call inside
+    a transaction; see ``mark_indexed``)."""
     records = await conn.fetch(
         """
         SELECT * FROM memories
         WHERE vector_id IS NULL AND (expires_at IS NULL OR expires_at > now())
-          AND ($2::uuid IS NULL OR org_id = $2)
+          AND ($2::uuid IS NULL OR org_id = $2) AND NOT (id = ANY($3::uuid[]))
         ORDER BY created_at
         LIMIT $1
         FOR UPDATE SKIP LOCKED
         """,
         limit,
         org_id,
+        list(skip),
     )
     return [Memory.from_record(r) for r in records]
 

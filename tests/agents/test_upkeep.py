@@ -1,0 +1,141 @@
+"""The worker's upkeep (Pipeline.maintain): each step runs on its own, and one bad memory row
+does not hold memory indexing. Real PostgreSQL and Qdrant local mode; the embedders are the
+hashing fake, made to fail where the test says."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from agents.drafting.offline import OfflineDrafter
+from agents.knowledge.corpus import CorpusIndexer
+from agents.memory import service as memory_service
+from agents.memory.service import MemoryService
+from agents.pipeline import Pipeline
+from agents.retrieval.embedders import HashingEmbedder
+from agents.retrieval.lexical import LexicalEncoder
+from agents.retrieval.queries import QueryEncoder
+from storage.db import transaction
+from storage.repositories import memories as memory_repo
+from tests.storage.factories import make_org
+
+
+class Failing(HashingEmbedder):
+    """Fails any call that holds a text containing ``bad`` (every text, if ``bad`` is "")."""
+
+    def __init__(self, bad: str) -> None:
+        super().__init__(dim=64)
+        self.bad = bad
+
+    def embed_documents(self, texts):
+        if any(self.bad in t for t in texts):
+            raise RuntimeError("the model could not embed this")
+        return super().embed_documents(texts)
+
+
+@pytest.fixture
+async def vectors():
+    from storage.vectors import VectorStore, make_qdrant_client
+
+    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None), dense_size=64)
+    await store.ensure_collections()
+    yield store
+    await store.aclose()
+
+
+@pytest.fixture
+async def customer(pool):
+    async with transaction(pool) as conn:
+        org = await make_org(conn)
+        customer_id = await conn.fetchval(
+            "INSERT INTO customers (org_id) VALUES ($1) RETURNING id", org.id
+        )
+    yield org.id, customer_id
+    async with pool.acquire() as conn:
+        await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
+
+
+async def add_memory(pool, org_id, customer_id, content) -> memory_repo.Memory:
+    async with pool.acquire() as conn:
+        return await memory_repo.add(
+            conn,
+            org_id=org_id,
+            customer_id=customer_id,
+            category="preference",
+            content=content,
+            importance=0.5,
+        )
+
+
+async def unindexed(pool, customer_id) -> set[str]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT content FROM memories WHERE customer_id = $1 AND vector_id IS NULL",
+            customer_id,
+        )
+    return {r["content"] for r in rows}
+
+
+async def test_a_failing_upkeep_step_does_not_stop_the_others(pool, customer, vectors, caplog):
+    org_id, customer_id = customer
+    await add_memory(pool, org_id, customer_id, "Wants: matte black finish")
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO corpus_entries (org_id, question, answer, language)"
+            " VALUES ($1, 'When do you ship?', 'We ship in 7 days.', 'en')",
+            org_id,
+        )
+    pipeline = Pipeline(
+        pool,
+        classifiers=None,  # type: ignore[arg-type] - upkeep classifies nothing
+        memory=MemoryService(pool, vectors=vectors, queries=QueryEncoder(Failing(""))),
+        drafter=OfflineDrafter(),
+        corpus_indexer=CorpusIndexer(pool, vectors, HashingEmbedder(dim=64), LexicalEncoder()),
+    )
+    with caplog.at_level(logging.ERROR, logger="agents.pipeline"):
+        assert await pipeline.maintain(org_id) == 1  # the approved reply, after memory failed
+    assert "upkeep: memory indexing failed" in caplog.text
+    async with pool.acquire() as conn:
+        assert (
+            await conn.fetchval(
+                "SELECT count(*) FROM corpus_entries WHERE org_id = $1 AND vector_id IS NULL",
+                org_id,
+            )
+            == 0
+        )
+    assert await unindexed(pool, customer_id) == {"Wants: matte black finish"}  # next pass
+
+
+async def test_regression_one_bad_memory_does_not_hold_memory_indexing(pool, customer, vectors):
+    """Rows are claimed oldest first: a memory the model chokes on failed its whole batch, on
+    every pass, and nothing newer was ever indexed."""
+    org_id, customer_id = customer
+    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(Failing("bad")))
+    await add_memory(pool, org_id, customer_id, "Wants: a bad thing")
+    for attempt in range(memory_service.MAX_INDEX_FAILURES):
+        await add_memory(pool, org_id, customer_id, f"Wants: {attempt + 1} good things")
+        assert await service.index_pending(org_id) == 1  # the batch, then one at a time
+    assert await unindexed(pool, customer_id) == {"Wants: a bad thing"}
+    # Given up on (in this process): no longer claimed, so no longer failing anyone's batch.
+    await add_memory(pool, org_id, customer_id, "Wants: more good things")
+    async with pool.acquire() as conn, conn.transaction():
+        claimed = await memory_repo.claim_unindexed(
+            conn, limit=10, org_id=org_id, skip=list(service._given_up)
+        )
+    assert [m.content for m in claimed] == ["Wants: more good things"]
+    assert await service.index_pending(org_id) == 1
+
+
+async def test_when_nothing_indexes_the_error_is_raised_and_no_row_is_blamed(
+    pool, customer, vectors
+):
+    org_id, customer_id = customer
+    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(Failing("")))
+    first = await add_memory(pool, org_id, customer_id, "Wants: matte black finish")
+    await add_memory(pool, org_id, customer_id, "Wants: bamboo lids")
+    for _ in range(memory_service.MAX_INDEX_FAILURES + 1):  # e.g. the model or store is down
+        with pytest.raises(RuntimeError):
+            await service.index_pending(org_id)
+    assert first.id not in service._given_up and not service._given_up
+    assert len(await unindexed(pool, customer_id)) == 2
