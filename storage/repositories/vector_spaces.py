@@ -6,6 +6,11 @@ up to ``limit`` such rows with ``FOR UPDATE SKIP LOCKED`` (call them inside a tr
 ``mark_*`` them in the same one), so two workers never re-embed the same row. "Another space"
 is written ``IS NULL OR < $1 OR > $1`` so the partial indexes of 0018 answer it from empty
 ranges once everything is current, instead of reading every row.
+
+A row whose re-embedding failed on its own is recorded with :func:`record_failure`
+(``vector_failed_at``, migrations/0019) and the claims pass it over for ``retry_after``, so a
+row that always fails cannot hold back the others (the claims have no ORDER BY: without the
+record every pass would claim the same batch again).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..db import Connection
 
@@ -54,28 +60,46 @@ class StaleEntry:
 
 
 async def claim_faqs(
-    conn: Connection, space: str, *, limit: int, org_id: uuid.UUID | None = None
+    conn: Connection,
+    space: str,
+    *,
+    limit: int,
+    org_id: uuid.UUID | None = None,
+    retry_after: timedelta = timedelta(0),
+    only: uuid.UUID | None = None,
 ) -> list[StaleFaq]:
+    """Stale FAQs not failed within ``retry_after`` (``only``: that one row, if still so)."""
     records = await conn.fetch(
         """
         SELECT id, org_id, vector_id, question, answer, language, document_id FROM faqs
         WHERE vector_id IS NOT NULL
           AND (vector_space IS NULL OR vector_space < $1 OR vector_space > $1)
           AND ($3::uuid IS NULL OR org_id = $3)
+          AND (vector_failed_at IS NULL OR vector_failed_at <= now() - $4::interval)
+          AND ($5::uuid IS NULL OR id = $5)
         LIMIT $2
         FOR UPDATE SKIP LOCKED
         """,
         space,
         limit,
         org_id,
+        retry_after,
+        only,
     )
     return [StaleFaq(**r) for r in records]
 
 
 async def claim_chunks(
-    conn: Connection, space: str, *, limit: int, org_id: uuid.UUID | None = None
+    conn: Connection,
+    space: str,
+    *,
+    limit: int,
+    org_id: uuid.UUID | None = None,
+    retry_after: timedelta = timedelta(0),
+    only: uuid.UUID | None = None,
 ) -> list[StaleChunk]:
-    """Stale chunks with their document's title (it is embedded in front of the text)."""
+    """Stale chunks with their document's title (it is embedded in front of the text); the
+    arguments as :func:`claim_faqs`."""
     records = await conn.fetch(
         """
         SELECT c.id, c.org_id, c.vector_id, c.document_id, d.title AS document_title,
@@ -84,52 +108,89 @@ async def claim_chunks(
         WHERE c.vector_id IS NOT NULL
           AND (c.vector_space IS NULL OR c.vector_space < $1 OR c.vector_space > $1)
           AND ($3::uuid IS NULL OR c.org_id = $3)
+          AND (c.vector_failed_at IS NULL OR c.vector_failed_at <= now() - $4::interval)
+          AND ($5::uuid IS NULL OR c.id = $5)
         LIMIT $2
         FOR UPDATE OF c SKIP LOCKED
         """,
         space,
         limit,
         org_id,
+        retry_after,
+        only,
     )
     return [StaleChunk(**r) for r in records]
 
 
 async def claim_entries(
-    conn: Connection, space: str, *, limit: int, org_id: uuid.UUID | None = None
+    conn: Connection,
+    space: str,
+    *,
+    limit: int,
+    org_id: uuid.UUID | None = None,
+    retry_after: timedelta = timedelta(0),
+    only: uuid.UUID | None = None,
 ) -> list[StaleEntry]:
-    """Active approved replies in another space (inactive ones have no point to refresh)."""
+    """Active approved replies in another space (inactive ones have no point to refresh); the
+    arguments as :func:`claim_faqs`."""
     records = await conn.fetch(
         """
         SELECT id, org_id, vector_id, question, answer, language FROM corpus_entries
         WHERE vector_id IS NOT NULL AND is_active
           AND (vector_space IS NULL OR vector_space < $1 OR vector_space > $1)
           AND ($3::uuid IS NULL OR org_id = $3)
+          AND (vector_failed_at IS NULL OR vector_failed_at <= now() - $4::interval)
+          AND ($5::uuid IS NULL OR id = $5)
         LIMIT $2
         FOR UPDATE SKIP LOCKED
         """,
         space,
         limit,
         org_id,
+        retry_after,
+        only,
     )
     return [StaleEntry(**r) for r in records]
 
 
 async def mark_faqs(conn: Connection, ids: Sequence[uuid.UUID], space: str) -> None:
     await conn.execute(
-        "UPDATE faqs SET vector_space = $2 WHERE id = ANY($1::uuid[])", list(ids), space
+        "UPDATE faqs SET vector_space = $2, vector_failed_at = NULL WHERE id = ANY($1::uuid[])",
+        list(ids),
+        space,
     )
 
 
 async def mark_chunks(conn: Connection, ids: Sequence[uuid.UUID], space: str) -> None:
     await conn.execute(
-        "UPDATE document_chunks SET vector_space = $2 WHERE id = ANY($1::uuid[])", list(ids), space
+        "UPDATE document_chunks SET vector_space = $2, vector_failed_at = NULL"
+        " WHERE id = ANY($1::uuid[])",
+        list(ids),
+        space,
     )
 
 
 async def mark_entries(conn: Connection, ids: Sequence[uuid.UUID], space: str) -> None:
     await conn.execute(
-        "UPDATE corpus_entries SET vector_space = $2 WHERE id = ANY($1::uuid[])", list(ids), space
+        "UPDATE corpus_entries SET vector_space = $2, vector_failed_at = NULL"
+        " WHERE id = ANY($1::uuid[])",
+        list(ids),
+        space,
     )
+
+
+# Static statements per table (no SQL built from strings).
+_RECORD_FAILURE = {
+    "faqs": "UPDATE faqs SET vector_failed_at = now() WHERE id = $1",
+    "document_chunks": "UPDATE document_chunks SET vector_failed_at = now() WHERE id = $1",
+    "corpus_entries": "UPDATE corpus_entries SET vector_failed_at = now() WHERE id = $1",
+}
+
+
+async def record_failure(conn: Connection, table: str, row_id: uuid.UUID) -> None:
+    """Re-embedding this row (of ``faqs``, ``document_chunks`` or ``corpus_entries``) failed:
+    the claims pass it over for their ``retry_after``."""
+    await conn.execute(_RECORD_FAILURE[table], row_id)
 
 
 async def settle_documents(conn: Connection, document_ids: Sequence[uuid.UUID], space: str) -> None:
@@ -155,7 +216,11 @@ async def requeue_memories(
 ) -> int:
     """Hand up to ``limit`` live memories embedded in another space back to the memory
     indexer (``vector_id`` NULL: agents.memory.service re-embeds them and records the space);
-    returns how many. Their old points stay searchable until then (same point id)."""
+    returns how many. Their old points stay searchable until then (same point id).
+
+    Only while no memory (of the org, or any) already waits for the indexer: it takes the
+    oldest first, so re-queued old memories would otherwise sit ahead of a fact a customer
+    gave a minute ago, which recall then ranks without its vector."""
     status = await conn.execute(
         """
         UPDATE memories SET vector_id = NULL
@@ -164,6 +229,10 @@ async def requeue_memories(
             WHERE vector_id IS NOT NULL AND (expires_at IS NULL OR expires_at > now())
               AND (vector_space IS NULL OR vector_space < $1 OR vector_space > $1)
               AND ($3::uuid IS NULL OR org_id = $3)
+              AND NOT EXISTS (
+                  SELECT 1 FROM memories w
+                  WHERE w.vector_id IS NULL AND (w.expires_at IS NULL OR w.expires_at > now())
+                    AND ($3::uuid IS NULL OR w.org_id = $3))
             LIMIT $2
             FOR UPDATE SKIP LOCKED
         )
