@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
@@ -16,9 +16,6 @@ from agents.knowledge.corpus import CorpusIndexer
 from agents.memory.service import MemoryService
 from agents.pipeline import Classifier, Pipeline
 from agents.quotes.intent import quote_from_message
-from agents.quotes.parser import parse_request
-from agents.quotes.service import CreatedQuote
-from storage.repositories.products import Product
 
 from .cards import Cards
 from .outbox import ChannelOutbox
@@ -108,27 +105,22 @@ async def open_pipeline(
             # Approval cards to on-duty staff on Telegram (none in `trademate try`).
             notifier=None if cards is None else cards.push,
             # Explicit purchase requests also become quote drafts (never in the sandbox).
-            quotes=partial(_quote_if_asked, quotes),
+            quotes=partial(quote_from_message, quotes),
         )
-        # What this process's messages left for upkeep (memory vectors) is indexed before the
-        # vector store closes: `trademate try` has no reconciler, and a worker's next start
-        # would otherwise pick it up only on its first pass.
-        await memory.index_pending()
+        # Memories still without a vector are indexed before the vector store closes:
+        # `trademate try` has no reconciler, and a worker's next start would otherwise pick
+        # them up only on its first pass. This indexes up to 512 pending memories of every
+        # org, not only this process's; a failure is logged, it must not turn a clean exit
+        # into an error (the next worker's upkeep indexes them).
+        try:
+            await memory.index_pending()
+        except Exception:  # noqa: BLE001 - shutdown goes on; logged with its traceback
+            log.exception("indexing pending memories at shutdown failed")
     finally:
         if cards is not None:
             await cards.aclose()
         if gateway is not None:
             await gateway.aclose()
-
-
-async def _quote_if_asked(
-    service, message, *, is_test: bool, catalog: Sequence[Product]
-) -> CreatedQuote | None:
-    """``quote_from_message``, asked only when the text parses as a purchase request of this
-    catalog: for every other message (nearly all) that saves a connection and a query."""
-    if is_test or not parse_request((message.content or "").strip(), catalog).matched:
-        return None
-    return await quote_from_message(service, message, is_test=is_test, catalog=catalog)
 
 
 async def _open_gateway(settings: Settings, services: Services):

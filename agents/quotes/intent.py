@@ -33,19 +33,25 @@ async def quote_from_message(
     is_test: bool,
     catalog: Sequence[Product] | None = None,
 ) -> CreatedQuote | None:
-    """The quote drafted (pending approval) for ``message``, or None when it asks for none."""
+    """The quote drafted (pending approval) for ``message``, or None when it asks for none.
+    ``catalog``: the org's active products, when the caller has them (the pipeline does):
+    then a text that is no purchase request — nearly every message — costs no connection."""
     text = (message.content or "").strip()
     if is_test or message.direction != "inbound" or not text or message.customer_id is None:
+        return None
+    if catalog is not None and not parse_request(text, catalog).matched:
         return None
     async with service.pool.acquire() as conn:
         if catalog is None:
             catalog = await products.active(conn, message.org_id)
+            if not parse_request(text, catalog).matched:
+                return None
         quoted = await conn.fetchval(
             "SELECT number FROM quotations WHERE org_id = $1 AND source_message_id = $2",
             message.org_id,
             message.id,
         )
-    if quoted is not None or not parse_request(text, catalog).matched:
+    if quoted is not None:
         return None
     try:
         created = await service.create(

@@ -72,3 +72,25 @@ async def test_two_workers_on_one_message_draft_one_quote(pool, shop, service):
             shop.conversation_id,
         )
     assert count == 1 and cards == 1
+
+
+async def test_with_the_catalog_a_message_that_is_no_request_costs_no_connection(
+    pool, shop, service, database_url
+):
+    """The pipeline hands in the catalog it already read: the parse comes first, so nearly
+    every message (no purchase request) never reaches for the pool."""
+    from agents.quotes.service import QuoteService
+    from storage.db import create_pool
+    from storage.repositories import products
+
+    async with pool.acquire() as conn:
+        catalog = await products.active(conn, shop.org_id)
+    assert catalog
+    closed = await create_pool(database_url, min_size=0, max_size=1)
+    await closed.close()  # any acquire now raises
+    offline = QuoteService(closed, service.defaults)
+    question = await _inbound(pool, shop, "What is the MOQ of your steel bottles?")
+    assert await quote_from_message(offline, question, is_test=False, catalog=catalog) is None
+    request = await _inbound(pool, shop, "Please quote 600 x SKU-1 FOB Ningbo")
+    created = await quote_from_message(service, request, is_test=False, catalog=catalog)
+    assert created is not None and [i.sku for i in created.items] == ["SKU-1"]
