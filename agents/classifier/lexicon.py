@@ -147,22 +147,21 @@ CUES: dict[str, tuple[str, ...]] = {
         "ignore the rules", "disregard your", "disregard previous", "disregard all previous",
         "forget your instructions", "forget your rules", "forget everything above",
         "forget all previous", "forget previous instructions", "system prompt",
-        "developer mode", "dev mode", "jailbreak", "from now on you are",
-        "pretend you are", "pretend to be the", "act as the owner", "new instructions",
+        "enable developer mode", "developer mode enabled", "developer mode activated",
+        "jailbreak", "from now on you are", "pretend you are", "act as the owner",
         "admin override", "system override",
         "ignora tus instrucciones", "ignora las instrucciones", "ignora tus reglas",
         "ignora las reglas", "ignora todo lo anterior", "ignora lo anterior",
         "olvida tus instrucciones", "olvida las instrucciones", "olvida tus reglas",
         "olvida las reglas", "olvida todo lo anterior", "olvida lo anterior",
-        "modo desarrollador", "ahora eres", "finge que eres", "haz de cuenta que eres",
-        "prompt del sistema", "instrucciones del sistema", "nuevas instrucciones",
+        "modo desarrollador activado", "activa el modo desarrollador", "finge que eres",
+        "haz de cuenta que eres", "prompt del sistema", "instrucciones del sistema",
         "ignore suas instrucoes", "ignore as regras", "esqueca as regras",
         "ignore tes instructions", "ignorez vos instructions", "oublie tes instructions",
         "oubliez vos instructions",
         "忽略之前", "忽略以上", "忽略上面", "忽略你的", "忽略所有", "忽略规则", "忽略指令",
         "忘掉你的", "忘记你的", "忘掉之前", "忘记之前", "忘记所有", "无视之前", "无视你的",
-        "无视规则", "系统提示", "开发者模式", "你现在是", "从现在开始你是", "假装你是",
-        "新的指令",
+        "无视规则", "系统提示", "进入开发者模式", "开启开发者模式", "从现在开始你是", "假装你是",
     ),
     # --- buying --------------------------------------------------------------------------
     "purchase": (
@@ -173,7 +172,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "quiero", "quisiera", "pedir", "pedido", "comprar", "compro", "me lo llevo",
         "me llevo", "apartame", "apartar", "reservar", "anotame", "mandame", "envienme",
         "necesito", "necesitamos", "al por mayor", "mayoreo", "distribuidor*", "adquirir",
-        "como pago", "como lo compro", "deseo",
+        "como pago", "como lo compro", "deseo", "vendeme", "vendanme",
         "quero", "comprar", "encomendar", "pedido", "vou levar", "vou querer", "fechado",
         "je voudrais", "je veux", "commander", "commande", "je prends", "j'en prends",
         "我要", "我想要", "想买", "要买", "下单", "拍下", "拍了", "采购", "进货", "拿货",
@@ -194,7 +193,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "wholesale only", "single pieces", "only wholesale", "solo al por mayor", "por pieza",
         "零售", "只批发",
     ),
-    "sample": ("sample*", "muestra*", "amostra*", "echantillon*", "样品", "样板"),
+    "sample": (
+        "sample*", "muestra", "muestras", "amostra*", "echantillon*", "样品", "样板",
+    ),
     # --- what a question (or complaint) is about ----------------------------------------
     "price": (
         "price", "prices", "pricing", "how much", "cost", "costs", "precio*", "cuanto",
@@ -291,6 +292,22 @@ CUES: dict[str, tuple[str, ...]] = {
         "can i", "are you", "is there", "que", "como", "cuando", "donde", "cual", "hay",
         "puedo", "quanto", "qual", "quando", "onde", "est-ce", "quel", "quelle",
         "吗", "呢", "什么", "怎么", "几", "哪", "是否", "能不能", "可以",
+    ),
+}
+# fmt: on
+
+# Cues only the rules read (not columns of the category model: a new column would change the
+# model's input width and strand every saved model).
+# fmt: off
+RULE_CUES: dict[str, tuple[str, ...]] = {
+    # A scam's promotion: somewhere to click or someone to contact, or what is sold there.
+    # Discount words ("off", "descuento", "折") are not here: a customer says them too.
+    "contact_promo": (
+        "casino", "bonus", "free spins", "loan", "loans", "replica", "replicas", "referral",
+        "link in bio", "click", "click here", "dm me", "whatsapp me", "text me",
+        "bono", "prestamo*", "link en", "enlace", "escribeme", "emprestimo*",
+        "贷款", "赌场", "娱乐城", "高仿", "代开", "点击", "链接", "加微信", "加v", "私聊",
+        "私信", "网址", "红包",
     ),
 }
 # fmt: on

@@ -141,26 +141,32 @@ class OfflineClassifier:
             classes = [str(c) for c in self.pipeline.classes_]
             languages = self.languages.detect_many(batch)
             for i, text, row, language in zip(todo, batch, probabilities, languages, strict=True):
-                scores = {c: 0.0 for c in CATEGORIES}
-                scores.update({c: round(float(p), 4) for c, p in zip(classes, row, strict=True)})
-                results[i] = self._finish(text, scores, language)
+                raw = {c: 0.0 for c in CATEGORIES}
+                raw.update({c: float(p) for c, p in zip(classes, row, strict=True)})
+                results[i] = self._finish(text, raw, language)
         return [r if r is not None else _empty() for r in results]
 
-    def _finish(self, text: str, scores: dict[str, float], language: str) -> Classification:
+    def _finish(self, text: str, raw: dict[str, float], language: str) -> Classification:
+        """``raw``: the model's unrounded probabilities (the ones shown are rounded)."""
+        scores = {c: round(p, 4) for c, p in raw.items()}
         found = signals(text)
-        predicted = max(scores, key=scores.__getitem__)
+        predicted = max(raw, key=raw.__getitem__)
         category = rules.category(predicted, found, text)
+        lifted = category != predicted
         confidence = scores[category]
-        if category != predicted:
+        if lifted:
             # A rule overruled the model's top class: the model's probability of the rule's
-            # class among the others is the honest figure (not the near-zero raw one).
-            confidence = round(confidence / max(1e-9, 1.0 - scores[predicted]), 4)
+            # class among the others is the honest figure (not the near-zero raw one). From
+            # the unrounded figures (rounded, both can be 0.0 and the ratio noise), clamped so
+            # it never shows as 0 or above 1.
+            share = raw[category] / max(1e-9, 1.0 - raw[predicted])
+            confidence = round(min(1.0, max(1e-4, share)), 4)
         sub_intent = None
         corrected = self.overrides.get(dedupe_key(text)) if self.overrides else None
         if corrected is not None:
             category, sub_intent = corrected
-            confidence = 1.0
-        sub_intent = sub_intent or rules.sub_intent(category, found)
+            confidence, lifted = 1.0, False
+        sub_intent = sub_intent or rules.sub_intent(category, found, lifted=lifted)
         mood = rules.sentiment(category, scores, found)
         hot, score, _ = rules.lead(category, scores, found)
         return Classification(

@@ -16,7 +16,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from .corpus import fold
-from .lexicon import CUES
+from .lexicon import CUES, RULE_CUES
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
@@ -99,7 +99,8 @@ class _CueIndex:
         return hits
 
 
-_INDEX = _CueIndex(CUES)
+_INDEX = _CueIndex({**CUES, **RULE_CUES})
+# The model's cue columns; RULE_CUES are counted too, but only the rules read them.
 CUE_NAMES: tuple[str, ...] = tuple(CUES)
 SHAPE_NAMES: tuple[str, ...] = (
     "url",
