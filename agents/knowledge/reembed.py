@@ -2,7 +2,7 @@
 
 A stored vector only matches questions embedded the same way: the same model, and for the
 knowledge base and approved replies the same language centering
-(:func:`agents.retrieval.centering.vector_format`, bumped with ``centering.FORMAT``). Every
+(:func:`agents.retrieval.centering.vector_format`, derived from the means file). Every
 indexed FAQ, chunk, approved reply and memory records its space (``vector_space``,
 migrations/0018), and :meth:`Reembedder.run_once` — called by ``Pipeline.maintain`` on each
 reconciler pass — brings a few rows of another space into the current one, so an upgraded

