@@ -55,7 +55,21 @@ class NotAllowed(ApprovalError):
 
 
 class InvalidDecision(ApprovalError):
-    """An unknown action, or an edit without text."""
+    """The decision can't be taken as asked: an unknown action, an edit without text, a
+    ``trademate try`` sandbox draft (never sent), or a reply the channel's closed
+    customer-service window would refuse (:class:`ClosedWindow`). Nothing was changed."""
+
+
+class ClosedWindow(InvalidDecision):
+    """The customer last wrote too long ago for the channel to take this reply now.
+
+    The message is short (under Telegram's 200-character toast) and names no front end's
+    command: the web inbox shows it as it is, the staff bot may add its own way to act.
+    ``templates`` says whether the channel could send an approved template instead."""
+
+    def __init__(self, message: str, *, templates: bool) -> None:
+        super().__init__(message)
+        self.templates = templates
 
 
 @dataclass
@@ -194,27 +208,35 @@ class Approvals:
 async def refuse_closed_window(
     conn: Connection, org_id: uuid.UUID, message_id: uuid.UUID, *, now: datetime | None = None
 ) -> None:
-    """Raise :class:`InvalidDecision` when the queued message could not go out now because
-    the channel's customer-service window is closed (WhatsApp: 24 hours after the customer's
-    last message) and it is not an approved template.
+    """Raise :class:`ClosedWindow` when the queued message could not go out now because the
+    channel's customer-service window is closed (WhatsApp: 24 hours after the customer's
+    last message, WeChat OA: 48) and it is not an approved template the channel can send.
 
     Checked here, on the message a sender of any kind (reply, follow-up, quote) queued, so
     staff hear it at once while the card is in front of them; raising rolls the decision
     back and the draft stays open. The worker's sender checks again before sending (the
     window may close while the message waits in the queue)."""
     message = await messages.get(conn, org_id, message_id)
-    if message.metadata.get("template"):
-        return  # templates are what a closed window allows
     conversation = await conversations.get(conn, org_id, message.conversation_id)
     channel = await channels.get(conn, org_id, message.channel_id)
     capabilities = adapter_class(channel.platform).capabilities
+    if message.metadata.get("template") and capabilities.templates:
+        return  # templates are what a closed window allows, where the channel has them
     if window_open(capabilities, conversation.last_inbound_at, now or datetime.now(UTC)):
         return
-    raise InvalidDecision(
-        f"Not sent: the customer last wrote more than {capabilities.service_window_hours} "
-        f"hours ago, and {channel.platform} allows only approved templates after that. Send a "
-        "template follow-up instead (/remind CUSTOMER 1m note drafts one that goes out as "
-        "your approved template), then approve this again once the customer replies."
+    said = (
+        f"Not sent: the customer last wrote over {capabilities.service_window_hours} hours "
+        f"ago and {channel.platform}"
+    )
+    if capabilities.templates:
+        raise ClosedWindow(
+            f"{said} now takes only approved templates. Send a template follow-up instead, "
+            "or approve this once the customer writes again.",
+            templates=True,
+        )
+    raise ClosedWindow(
+        f"{said} allows no message after that: it can go out once the customer writes again.",
+        templates=False,
     )
 
 

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 EDIT_TTL_SECONDS = 15 * 60
+# The staff bot's way to the template follow-up a closed window asks for (bot.staff.followups).
+REMIND_HINT = "/remind CUSTOMER 1m note drafts one that goes out as your approved template."
 DONE = {
     "approve": "Approved ✓ The reply is on its way to the customer.",
     "edit": "Edited ✓ Your reply is on its way to the customer.",
@@ -137,7 +139,7 @@ async def decide(
     ctx: CommandContext, suggestion_id: uuid.UUID, action: str, text: str | None = None
 ) -> Reply:
     """Run one decision through :class:`bot.approvals.Approvals` and say what happened."""
-    from ..approvals import ApprovalError, NotAllowed
+    from ..approvals import ApprovalError, ClosedWindow, NotAllowed
 
     approvals = ctx.extra["approvals"]  # the app's one Approvals, passed by the staff bot
     try:
@@ -146,6 +148,11 @@ async def decide(
         return Reply(f"Your role ({ctx.user.role}) can't decide drafts.", notice=True)
     except NotFound:
         return Reply("That draft no longer exists.", notice=True)
+    except ClosedWindow as err:
+        # A refusal with what to do: a message that stays in the chat, not a toast that is
+        # gone in seconds, with this front end's way of sending a template follow-up.
+        how = f"\n\n{REMIND_HINT}" if err.templates else ""
+        return Reply(f"{err}{how}")
     except ApprovalError as err:
         return Reply(str(err), notice=True)
     on_decided = ctx.extra.get("on_decided")

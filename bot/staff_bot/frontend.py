@@ -90,11 +90,14 @@ class StaffBot:
             )
             replies = [Reply("Sorry, that failed on our side. Please try again.", notice=True)]
         if message.content_type == "button":
-            notice = next((r.text for r in replies if r.notice), None)
+            notice = next((r for r in replies if r.notice), None)
+            # A toast holds 200 characters for a few seconds: a longer notice is sent as a
+            # message instead of being cut off.
+            toast = notice if notice is not None and len(notice.text) <= tg.TOAST_LIMIT else None
             query_id = message.extra.get("callback_query_id")
             if query_id:
-                await tg.acknowledge(bot, str(query_id), notice)
-            replies = [r for r in replies if not r.notice]
+                await tg.acknowledge(bot, str(query_id), toast.text if toast else None)
+            replies = [r for r in replies if not r.notice or (r is notice and toast is None)]
         for reply in replies:
             try:
                 await tg.send_reply(bot, chat_id, reply)
