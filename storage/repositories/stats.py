@@ -1,7 +1,8 @@
 """The day's figures of one org: the one definition ``/stats`` and the daily-stats sweep share.
 
-:func:`figures` counts over a time window ``[start, end)`` (the sweep: a local calendar day;
-``/stats``: local midnight until now). Sandbox traffic (``trademate try``: a test customer or
+:func:`figures` counts over a time window ``[start, end)``: both the sweep and ``/stats`` pass
+a whole local calendar day (``/stats``: today's, of which only the part until now has
+happened yet). Sandbox traffic (``trademate try``: a test customer or
 a test conversation) never counts. The figures:
 
 - ``inbound``: messages customers sent in the window (platform events such as a follow or a
