@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import collections
 import csv
+import dataclasses
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agents.retrieval.points import FAQ_DENSE, FAQ_LEXICAL, PointDraft, embed_drafts
+from agents.retrieval.points import FAQ_DENSE, FAQ_LEXICAL, PointDraft, embed_drafts, faq_draft
 from storage.vectors import CollectionKind, VectorStore, make_qdrant_client
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -132,29 +133,17 @@ class Uncentered:
 def drafts_for(
     base: str, faqs: list[Faq], dense: tuple[str, ...], lexical: str
 ) -> list[PointDraft]:
-    def pick(faq: Faq, which: str) -> str:
-        if which == "answer":
-            return faq.answer
-        return faq.question if which == "question" else f"{faq.question}\n{faq.answer}"
-
-    return [
-        PointDraft(
-            # Point ids are unique per collection, not per org: the kb name keeps them apart.
-            uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{faq.language}/{faq.intent}"),
-            CollectionKind.KNOWLEDGE,
-            {
-                "source_kind": "faq",
-                "row_id": None,
-                "question": faq.question,
-                "answer": faq.answer,
-                "language": faq.language,
-                "intent": faq.intent,
-            },
-            tuple(pick(faq, which) for which in dense),
-            pick(faq, lexical),
+    """The points ingestion would write for these FAQs (points.faq_draft: the same texts, the
+    same blank-answer rule), under bench ids and with the intent the scoring reads."""
+    drafts = []
+    for faq in faqs:
+        # Point ids are unique per collection, not per org: the kb name keeps them apart.
+        point_id = uuid.uuid5(uuid.NAMESPACE_URL, f"{base}/{faq.language}/{faq.intent}")
+        draft = faq_draft(
+            point_id, faq.question, faq.answer, language=faq.language, dense=dense, lexical=lexical
         )
-        for faq in faqs
-    ]
+        drafts.append(dataclasses.replace(draft, payload={**draft.payload, "intent": faq.intent}))
+    return drafts
 
 
 async def build(

@@ -93,8 +93,11 @@ def faq_draft(
     *,
     language: str | None = None,
     document_id: uuid.UUID | None = None,
+    dense: Sequence[str] = FAQ_DENSE,
+    lexical: str = FAQ_LEXICAL,
 ) -> PointDraft:
-    """The draft of a ``faqs`` row (knowledge collection, ``source_kind="faq"``)."""
+    """The draft of a ``faqs`` row (knowledge collection, ``source_kind="faq"``); ``dense`` and
+    ``lexical`` name the texts of its vectors (only the bench changes them)."""
     payload = {
         "source_kind": "faq",
         "row_id": str(row_id),
@@ -107,8 +110,8 @@ def faq_draft(
         row_id,
         CollectionKind.KNOWLEDGE,
         payload,
-        _qa_texts(question, answer, FAQ_DENSE),
-        _qa_text(question, answer, FAQ_LEXICAL),
+        _qa_texts(question, answer, dense),
+        _qa_text(question, answer, lexical),
     )
 
 
