@@ -1,4 +1,7 @@
-"""Quotations, their lines, their numbers, their approval cards and their PDF files.
+"""Quotations, their lines, their numbers, their approval cards and their PDF file.
+
+The files themselves live in ``media_files`` (:mod:`.media_files`, re-exported here for the
+callers that store and read a quote's PDF through this module).
 
 Numbers come from ``quotation_counters`` with one upsert that locks the org's row for the
 year until commit: two concurrent quotes never share a number, and a rolled-back quote does
@@ -7,7 +10,6 @@ not burn one (see migrations/0006_commerce.sql).
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +19,11 @@ from typing import Any
 from ..db import Connection
 from ..errors import Conflict, NotFound
 from ..models import Row
+
+# Re-exported (explicit ``as``): quote code stores and reads its PDF through this module.
+from .media_files import MediaFile as MediaFile
+from .media_files import get_file as get_file
+from .media_files import store_file as store_file
 
 
 class Quotation(Row):
@@ -68,18 +75,6 @@ class QuotationItem(Row):
     line_total: Decimal
     moq: int | None
     warnings: list[Any]
-
-
-class MediaFile(Row):
-    id: uuid.UUID
-    org_id: uuid.UUID
-    kind: str
-    file_name: str
-    mime_type: str
-    content: bytes
-    size_bytes: int
-    sha256: str
-    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -382,31 +377,6 @@ async def win_deal(conn: Connection, quote: Quotation, user_id: uuid.UUID | None
     return deal_id
 
 
-async def store_file(
-    conn: Connection,
-    org_id: uuid.UUID,
-    *,
-    kind: str,
-    file_name: str,
-    mime_type: str,
-    content: bytes,
-) -> uuid.UUID:
-    return await conn.fetchval(
-        """
-        INSERT INTO media_files (org_id, kind, file_name, mime_type, content, size_bytes, sha256)
-        VALUES ($1, $2, $3, $4, $5, $6, $7)
-        RETURNING id
-        """,
-        org_id,
-        kind,
-        file_name,
-        mime_type,
-        content,
-        len(content),
-        hashlib.sha256(content).hexdigest(),
-    )
-
-
 async def set_pdf(
     conn: Connection, org_id: uuid.UUID, quotation_id: uuid.UUID, file_id: uuid.UUID
 ) -> None:
@@ -417,12 +387,3 @@ async def set_pdf(
         quotation_id,
         file_id,
     )
-
-
-async def get_file(conn: Connection, org_id: uuid.UUID, file_id: uuid.UUID) -> MediaFile:
-    record = await conn.fetchrow(
-        "SELECT * FROM media_files WHERE org_id = $1 AND id = $2", org_id, file_id
-    )
-    if record is None:
-        raise NotFound("media file", file_id)
-    return MediaFile.from_record(record)
