@@ -9,7 +9,9 @@ Per-org settings (``organizations.settings``), all optional:
   right (agents/retrieval/confidence.py: precision measured on the retrieval benchmark), so
   0.92 means about 92 % of the answers sent alone are the right ones — a customer repeating a
   FAQ nearly word for word (centered cosine ~0.7 and up) clears it, a borderline match (cosine
-  just over ``agents.faq_min_cosine``, ~0.7 confident) waits for a person;
+  just over ``agents.faq_min_cosine``, ~0.7 confident) waits for a person. An approved past
+  reply (a "corpus" hit) is drafted as kind "faq" with the same FAQ-calibrated confidence, so it
+  can be sent alone too, although the table was measured on FAQs only;
 - spam is always hidden (no draft); complaints are always escalated to a person.
 """
 

