@@ -134,6 +134,28 @@ async def test_a_template_followup_on_a_channel_without_templates_is_refused(des
     assert await outbound_rows(desk.pool, desk.ref.org_id) == []
 
 
+async def test_a_template_marked_followup_on_a_channel_without_templates_goes_as_text(
+    desk, followup_sender
+):
+    """Regression: a follow-up marked for a template before the sweep read the channel's
+    capability was queued as a template once the customer wrote again, and the WeChat adapter
+    refuses templates. It goes out as text: the window is open."""
+    outcome = await draft_for(desk, QUESTION)
+    await _as_followup(desk.pool, outcome.suggestion_id, TEMPLATE)
+    async with desk.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE channels SET platform = 'wechat' WHERE id = (SELECT channel_id FROM"
+            " conversations c JOIN reply_suggestions s ON s.conversation_id = c.id"
+            " WHERE s.id = $1)",
+            outcome.suggestion_id,
+        )
+    result = await desk.approvals.decide(
+        desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve"
+    )
+    [sent] = await outbound_rows(desk.pool, desk.ref.org_id)
+    assert sent["id"] == result.outbound_message_id and sent["content_type"] == "text"
+
+
 @pytest.mark.parametrize("platform", ["telegram", "wecom"])
 async def test_channels_without_a_window_send_whenever_the_customer_last_wrote(desk, platform):
     outcome = await draft_for(desk, QUESTION)

@@ -18,7 +18,7 @@ from storage.repositories import followups
 from storage.repositories.suggestions import Suggestion
 
 from ..approvals import register_sender, send_text
-from ..followup_settings import followup_config
+from ..followup_settings import followup_config, template_platforms
 from ..outbox import queue_reply
 from .commands import CommandContext, Reply, command
 from .customers import pick_customer
@@ -106,9 +106,19 @@ async def list_followups(ctx: CommandContext) -> Reply:
 async def send_followup(
     conn: Connection, services: Services, suggestion: Suggestion, user: User, text: str
 ) -> uuid.UUID:
-    """The approved follow-up: its template when the draft was marked for one, else text."""
+    """The approved follow-up: its template when the draft was marked for one and the
+    customer's channel can send templates, else text (a draft marked before the sweep read
+    the channel's capability must not reach an adapter that refuses templates)."""
     template = suggestion.metadata.get("template")
     if suggestion.metadata.get("send_as") != "template" or not template:
+        return await send_text(conn, services, suggestion, user, text)
+    platform = await conn.fetchval(
+        "SELECT ch.platform FROM conversations c JOIN channels ch ON ch.id = c.channel_id"
+        " WHERE c.org_id = $1 AND c.id = $2",
+        suggestion.org_id,
+        suggestion.conversation_id,
+    )
+    if platform not in template_platforms():
         return await send_text(conn, services, suggestion, user, text)
     return await queue_reply(
         conn,
