@@ -50,6 +50,10 @@ def register(main: click.Group) -> None:
         """Upsert products by SKU from a .csv or .xlsx file with columns SKU, name, name_en,
         description, price, currency, MOQ, unit, specs, keywords (SKU and name required).
 
+        specs is "key: value; key: value" (free text without a colon is kept as notes:
+        "80% organic cotton; sizes S/M/L") or a JSON object; keywords are separated by
+        commas or semicolons.
+
         Bad rows are reported and skipped (exit code 1); the others are imported."""
         from agents.quotes import CatalogError
 

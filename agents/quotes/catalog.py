@@ -158,6 +158,9 @@ def parse_price(value: Any) -> Decimal | None:
 
 
 def _specs(value: Any) -> dict[str, Any]:
+    """A specs cell: a JSON object, or ``key: value; key: value`` parts (";", "；" or new
+    lines between them). Parts without a colon are free text, joined in order under "notes"
+    ("80% organic cotton; sizes S/M/L" is all kept), never dropped."""
     text = _text(value)
     if not text:
         return {}
@@ -170,12 +173,16 @@ def _specs(value: Any) -> dict[str, Any]:
             raise ValueError("specs JSON must be an object")
         return parsed
     specs: dict[str, Any] = {}
+    notes: list[str] = []
     for part in re.split(r"[;；\n]", text):
         key, sep, val = part.partition(":") if ":" in part else part.partition("：")
         if sep and key.strip():
             specs[key.strip()] = val.strip()
         elif part.strip():
-            specs.setdefault("notes", part.strip())
+            notes.append(part.strip())
+    if notes:
+        # A "notes: ..." part of its own comes first, then the free text in order.
+        specs["notes"] = "; ".join([specs["notes"], *notes] if "notes" in specs else notes)
     return specs
 
 

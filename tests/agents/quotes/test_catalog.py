@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from agents.quotes import CatalogError
-from agents.quotes.catalog import import_catalog, parse_price
+from agents.quotes.catalog import _specs, import_catalog, parse_price
 from storage.repositories import products
 
 CSV = "\n".join(
@@ -90,3 +90,23 @@ async def test_skus_differing_in_case_are_different_products(pool, shop, tmp_pat
     report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
     assert (report.created, report.updated) == (1, 0)
     assert {"LID-1", "lid-1"} <= set(await _catalog(pool, shop.org_id))
+
+
+@pytest.mark.parametrize(
+    ("cell", "specs"),
+    [
+        ("80% organic cotton; sizes S/M/L", {"notes": "80% organic cotton; sizes S/M/L"}),
+        (
+            "material: cotton; soft; sizes S/M/L",
+            {"material": "cotton", "notes": "soft; sizes S/M/L"},
+        ),
+        ("notes: hand-made; boxed", {"notes": "hand-made; boxed"}),
+        ("材质：棉；尺码 S/M/L", {"材质": "棉", "notes": "尺码 S/M/L"}),
+        ('{"sizes": ["S", "M"]}', {"sizes": ["S", "M"]}),
+        ("", {}),
+    ],
+)
+def test_free_text_specs_parts_are_all_kept_as_notes(cell, specs):
+    # Regression: "80% organic cotton; sizes S/M/L" was stored as {"notes": "80% organic
+    # cotton"}, the second free-text part lost.
+    assert _specs(cell) == specs
