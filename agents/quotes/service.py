@@ -30,7 +30,7 @@ from storage.repositories.quotations import Quotation, QuotationItem
 
 from . import QuoteError
 from .extract import StructuredModel, extract_items
-from .labels import amount, labels, language_of, money
+from .labels import amount, labels, language_of, money, quantity
 from .pdf import QuoteDocument, render_pdf
 from .pricing import price_items
 from .terms import QuoteDefaults, resolve_terms
@@ -69,7 +69,9 @@ class CreatedQuote:
                 {
                     "sku": i.sku,
                     "name": i.name,
-                    "quantity": str(i.quantity),
+                    # Numbers as the PDF prints them: "500", "2.5"; unit prices keep up to
+                    # 4 decimals, at least 2 ("2.10", "1.932"); totals 2.
+                    "quantity": quantity(i.quantity),
                     "unit": i.unit,
                     "unit_price": amount(i.unit_price, 4),
                     "line_total": amount(i.line_total),

@@ -64,6 +64,16 @@ async def test_currency_conversion_freezes_the_rate_on_the_quote(shop, service):
     assert quote.total == Decimal("633.81")
 
 
+async def test_quote_json_numbers_read_as_the_pdf_prints_them(shop, service):
+    # Regression: --json said "quantity": "500.0000" (the stored numeric's scale).
+    created = await service.create(shop.org_id, shop.customer_id, "500 x SKU-1, 2.5 x TB-9 USD")
+    items = {i["sku"]: i for i in created.as_dict()["items"]}
+    assert (items["SKU-1"]["quantity"], items["SKU-1"]["unit_price"]) == ("500", "2.10")
+    # 15.00 CNY at 0.140845 = 2.1127 USD: converted unit prices keep 4 decimals.
+    assert (items["TB-9"]["quantity"], items["TB-9"]["unit_price"]) == ("2.5", "2.1127")
+    assert items["TB-9"]["line_total"] == "5.28" and created.as_dict()["total"] == "1055.28"
+
+
 async def test_concurrent_quotes_never_share_a_number(shop, service):
     created = await asyncio.gather(
         *(service.create(shop.org_id, shop.customer_id, f"{500 + n} x SKU-1") for n in range(6))
