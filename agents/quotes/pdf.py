@@ -52,10 +52,20 @@ class QuoteDocument:
     logo: Path | None = None
 
 
+@cache
+def _quiet_font_subsetting() -> None:
+    """fpdf2 subsets the font with fontTools, whose loggers narrate every table at INFO
+    (~40 lines on stderr per quote); keep their warnings only. Done once, on first use, so
+    importing this module changes no logging."""
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+
+
 def render_pdf(doc: QuoteDocument) -> bytes:
     """The PDF bytes (CPU-bound: call through ``asyncio.to_thread`` from async code)."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
+
+    _quiet_font_subsetting()
 
     quote, lang = doc.quote, doc.quote.language
     text = labels(lang)

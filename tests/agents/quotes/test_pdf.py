@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 from pathlib import Path
 
@@ -94,3 +95,11 @@ async def test_the_merchant_logo_is_drawn_from_the_data_directory(pool, shop, tm
     red, green, blue = image.getpixel((int(15 / 25.4 * 72), int(15 / 25.4 * 72)))
     assert red > 150 and green < 100 and blue < 100
     document.close()
+
+
+async def test_rendering_logs_no_font_subsetting_chatter(shop, service, caplog):
+    # Regression: `quote create --pdf` printed ~40 fontTools.subset INFO lines on stderr.
+    caplog.set_level(logging.INFO)
+    await service.create(shop.org_id, shop.customer_id, "500 x SKU-1", language="zh")
+    assert [r for r in caplog.records if r.name.startswith("fontTools")] == []
+    assert any(r.name == "agents.quotes.service" for r in caplog.records)  # INFO still shown
