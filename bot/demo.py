@@ -126,9 +126,16 @@ async def _serve(services, runtime, pipeline, settings, port, refs, narrator, st
             # The narration is the demo's output; the service's INFO lines would bury it.
             logging.getLogger().setLevel(logging.WARNING)
             await play(services, runtime, base_url, refs, narrator)
-        _say(f"Web inbox: {base_url}/inbox  (log in as {DEMO_STAFF[1][0]} / {DEMO_PASSWORD})")
+        login = f"log in as {DEMO_STAFF[1][0]} / {DEMO_PASSWORD}"
         if once:
+            # The server stops right after this line: a URL would be a dead link.
+            _say(
+                "Walkthrough done (--once): the server has stopped. For the web inbox, run "
+                f"`make demo` (or `trademate demo`), which keeps serving, and open /inbox ({login})"
+            )
             stop.set()
+        else:
+            _say(f"Web inbox: {base_url}/inbox  ({login})")
     finally:
         await roles_task
 

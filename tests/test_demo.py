@@ -25,7 +25,9 @@ def test_the_demo_walkthrough_drafts_and_sends_through_the_sandbox(cli_env):
     # the approved reply reached the customer's platform (the sandbox Telegram API)
     assert "Alex Agent approved" in out
     assert "sandbox WhatsApp API received a message for whatsapp:+34600111222" in out
-    assert "Web inbox: http://127.0.0.1:" in out
+    # --once stops the server: no dead inbox link, but how to get one that works
+    assert "Web inbox: http://" not in out
+    assert "the server has stopped" in out and "`make demo`" in out and "/inbox" in out
 
 
 def test_demo_set_up_is_reused_on_a_second_run(cli_env):
