@@ -148,7 +148,7 @@ SCRIPT: dict[str, dict[str, str]] = {
         "desire_os": "{point}",
         "desire_vo": "{point}。",
         "specific_os": "{price}/{unit}",
-        "specific_vo": "{name}，每{unit}{price}。",
+        "specific_vo": "{name}，每{unit} {price}。",
         "v_closeup": "{name}特写，缓慢旋转",
         "v_detail": "{spec_key}细节镜头",
         "v_use": "{name}使用场景，自然光",

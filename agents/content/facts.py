@@ -9,22 +9,38 @@ from itertools import product as cartesian
 from storage.repositories.products import Product
 
 from .models import Facts
+from .units import quantity, unit_word
 
 _SLOT = re.compile(r"\{([a-z_]+)\}")
+# Spec keys that hold free text, not a feature: the catalog import files every spec part
+# without "key:" under "notes". Their text is stated as a fact ("80% organic cotton"); the
+# key itself must never reach the copy as if it were a feature name.
+_FREE_TEXT_KEYS = frozenset(
+    {"notes", "note", "remarks", "remark", "comments", "comment", "备注", "说明"}
+)
+_SENTENCES = re.compile(r"[;；\n]+")
 
 
 def from_product(product: Product, language: str) -> Facts:
     """The facts of one product; English copy uses ``name_en`` when the catalog has one."""
     name = product.name_en if language == "en" and product.name_en else product.name
-    specs = tuple(
-        (str(k).replace("_", " "), str(v)) for k, v in product.specs.items() if str(v).strip()
-    )
+    specs: list[tuple[str, str]] = []
+    notes: list[str] = []
+    for key, value in product.specs.items():
+        text = str(value).strip()
+        if not text:
+            continue
+        if str(key).strip().casefold() in _FREE_TEXT_KEYS:
+            notes += [n.strip().rstrip(".") for n in _SENTENCES.split(text) if n.strip()]
+        else:
+            specs.append((str(key).replace("_", " "), text))
     return Facts(
         sku=product.sku,
         name=name,
         category=product.category,
         description=product.description,
-        specs=specs,
+        specs=tuple(specs),
+        notes=tuple(dict.fromkeys(notes)),
         selling_points=tuple(p.strip().rstrip(".") for p in product.selling_points if p.strip()),
         keywords=tuple(k.strip() for k in product.keywords if k.strip()),
         price=product.price,
@@ -35,15 +51,17 @@ def from_product(product: Product, language: str) -> Facts:
     )
 
 
-def slot_options(facts: Facts) -> dict[str, list[str]]:
-    """Every value each slot may take; a slot with no values can't be used."""
+def slot_options(facts: Facts, language: str) -> dict[str, list[str]]:
+    """Every value each slot may take in ``language``; a slot with no values can't be used.
+    Free-text notes fill the same slot as selling points: both are sentences the catalog
+    states. ``unit`` is the word after "per"; ``moq`` is the count with its (plural) unit."""
     options: dict[str, list[str]] = {
         "name": [facts.name],
-        "point": list(facts.selling_points),
+        "point": list(dict.fromkeys(facts.selling_points + facts.notes)),
         "category": [facts.category] if facts.category else [],
         "price": [facts.price_text] if facts.price_text else [],
-        "unit": [facts.unit],
-        "moq": [f"{facts.moq} {facts.unit}"] if facts.moq else [],
+        "unit": [unit_word(facts.unit, language)],
+        "moq": [quantity(facts.moq, facts.unit, language)] if facts.moq else [],
     }
     options["spec_key"] = [k for k, _ in facts.specs]
     options["spec_value"] = [v for _, v in facts.specs]

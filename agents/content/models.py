@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from .units import quantity
+
 Kind = Literal["hook", "caption", "script"]
 HookType = Literal["question", "threat", "fact", "curiosity", "urgency"]
 HOOK_TYPES: tuple[HookType, ...] = ("question", "threat", "fact", "curiosity", "urgency")
@@ -34,6 +36,8 @@ class Facts:
     category: str | None = None
     description: str | None = None
     specs: tuple[tuple[str, str], ...] = ()
+    # Free-text sentences the catalog gives without a feature name ("80% organic cotton").
+    notes: tuple[str, ...] = ()
     selling_points: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     price: Decimal | None = None
@@ -59,16 +63,18 @@ class Facts:
             "category": self.category,
             "description": self.description,
             "specs": dict(self.specs),
+            "notes": list(self.notes),
             "selling_points": list(self.selling_points),
             "keywords": list(self.keywords),
             "price": self.price_text,
-            "minimum_order": f"{self.moq} {self.unit}" if self.moq else None,
+            "minimum_order": quantity(self.moq, self.unit, "en") if self.moq else None,
         }
 
     def corpus(self) -> str:
         """All the text the facts contain (what a number or a term may be taken from)."""
         parts = [self.sku, self.name, self.category or "", self.description or ""]
         parts += [f"{k} {v}" for k, v in self.specs]
+        parts += self.notes
         parts += [*self.selling_points, *self.keywords, self.price_text or ""]
         if self.moq:
             parts.append(str(self.moq))

@@ -19,6 +19,7 @@ from .facts import fillings, render, slot_options
 from .hashtags import hashtags_for
 from .models import EMOTIONS, HOOK_TYPES, NARRATIVES, Facts, Scene, Variant, length_category
 from .platforms import Platform
+from .units import quantity, unit_word
 
 # Hook types each platform's audience responds to first (a ranking heuristic, not data: the
 # A/B results are the real ranking).
@@ -38,7 +39,7 @@ def _rng(seed: int, kind: str) -> random.Random:
 def hooks(facts: Facts, platform: Platform, language: str, seed: int) -> Iterator[Variant]:
     """Hooks in a varied order: hook types round-robin, each template before any repeat."""
     rng = _rng(seed, "hook")
-    options = slot_options(facts)
+    options = slot_options(facts, language)
     queues: list[list[Variant]] = []
     types = list(HOOK_TYPES)
     rng.shuffle(types)
@@ -83,13 +84,16 @@ def captions(facts: Facts, platform: Platform, language: str, seed: int) -> Iter
     for i, hook in enumerate(hooks(facts, platform, language, seed)):
         body = [hook.text]
         points = _rotate(facts.selling_points, i)[:3]
+        # Free-text notes are stated as they are, after the selling points.
+        points += [n for n in facts.notes if n not in points]
         body += [lines["point"].format(point=p) for p in points]
         specs = _rotate(facts.specs, i)[:3]
         body += [lines["spec"].format(spec_key=k, spec_value=v) for k, v in specs]
         if facts.price_text:
-            body.append(lines["price"].format(price=facts.price_text, unit=facts.unit))
+            unit = unit_word(facts.unit, language)
+            body.append(lines["price"].format(price=facts.price_text, unit=unit))
         if facts.moq:
-            body.append(lines["moq"].format(moq=f"{facts.moq} {facts.unit}"))
+            body.append(lines["moq"].format(moq=quantity(facts.moq, facts.unit, language)))
         variant = Variant(
             kind="caption",
             text="",
@@ -117,7 +121,7 @@ def scripts(
     narratives = list(NARRATIVES)
     rng.shuffle(narratives)
     ctas = CALLS_TO_ACTION[language]
-    values = _script_values(facts)
+    values = slot_options(facts, language)
     for i, hook in enumerate(hooks(facts, platform, language, seed)):
         narrative = narratives[i % len(narratives)]
         cta = ctas[(i + len(narratives)) % len(ctas)]
@@ -158,10 +162,6 @@ def _rotate(items: tuple, offset: int) -> list:
         return []
     k = offset % len(items)
     return list(items[k:] + items[:k])
-
-
-def _script_values(facts: Facts) -> dict[str, list[str]]:
-    return slot_options(facts)
 
 
 def _pick(values: dict[str, list[str]], i: int) -> dict[str, str]:
