@@ -24,6 +24,7 @@ from storage.errors import StorageError
 from .cli_channels import register as register_channel_commands
 from .cli_classify import register as register_classify_commands
 from .cli_content import register as register_content_commands
+from .cli_customers import register as register_customer_commands
 from .cli_kb import register as register_kb_commands
 from .cli_products import register as register_product_commands
 from .cli_quote import register as register_quote_commands
@@ -268,6 +269,7 @@ def demo(ctx: Context, no_serve: bool, port: int | None, story: bool, once: bool
 register_channel_commands(main)
 register_classify_commands(main)
 register_content_commands(main)
+register_customer_commands(main)
 register_kb_commands(main)
 register_product_commands(main)
 register_quote_commands(main)

@@ -273,7 +273,10 @@ async def find_customer(conn, org_id: uuid.UUID, name: str) -> Customer:
     if len(exact) == 1 or len(found) == 1:
         return (exact or found)[0]
     if not found:
-        raise QuoteError(f"no customer matches {name!r}")
+        raise QuoteError(
+            f"no customer matches {name!r}: customers appear when they write to you, or add "
+            "one with `trademate customer add --org ORG NAME --channel ID --contact ID`"
+        )
     names = ", ".join(c.display_name or c.company or str(c.id) for c in found[:5])
     raise QuoteError(f"{name!r} matches several customers ({names}): be more specific")
 
@@ -288,7 +291,8 @@ async def _conversation(
     if not usable:
         raise QuoteError(
             f"customer {customer.display_name or customer.id} has no conversation to send "
-            "the quote on"
+            "the quote on: they get one when they write to you (or when added with "
+            "`trademate customer add ... --channel ID --contact ID`)"
         )
     return usable[0]
 

@@ -233,3 +233,87 @@ async def identity_on_channel(
     if record is None:
         raise NotFound("customer identity", f"{customer_id} on {channel_id}")
     return CustomerIdentity.from_record(record)
+
+
+async def create(
+    conn: Connection,
+    org_id: uuid.UUID,
+    display_name: str,
+    *,
+    language: str | None = None,
+    country: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    company: str | None = None,
+) -> Customer:
+    """A CRM customer added by staff (``trademate customer add``), not one met on a channel;
+    a real customer, never a sandbox one (``is_test`` stays false)."""
+    record = await conn.fetchrow(
+        """
+        INSERT INTO customers (org_id, display_name, language, country, email, phone, company)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *
+        """,
+        org_id,
+        display_name,
+        language,
+        country,
+        email,
+        phone,
+        company,
+    )
+    return Customer.from_record(record)
+
+
+async def reach_on(
+    conn: Connection,
+    org_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    external_id: str,
+) -> CustomerIdentity:
+    """Record the customer's account on a channel and open a conversation there, so quotes
+    and replies have somewhere to go. The conversation has no ``last_inbound_at``: the
+    customer has not written, so WhatsApp's 24-hour window stays closed. Call inside a
+    transaction; an account that already belongs to a customer is a ``Conflict``."""
+    try:
+        record = await conn.fetchrow(
+            """
+            INSERT INTO customer_identities (org_id, customer_id, channel_id, external_id)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (channel_id, external_id) DO NOTHING
+            RETURNING *
+            """,
+            org_id,
+            customer_id,
+            channel_id,
+            external_id,
+        )
+    except asyncpg.ForeignKeyViolationError as err:
+        raise Conflict(f"channel {channel_id} does not belong to organization {org_id}") from err
+    if record is None:
+        raise Conflict(f"{external_id} on channel {channel_id} is already a customer's account")
+    await conn.execute(
+        """
+        INSERT INTO conversations (org_id, customer_id, channel_id) VALUES ($1, $2, $3)
+        ON CONFLICT (channel_id, customer_id) WHERE status <> 'closed' DO NOTHING
+        """,
+        org_id,
+        customer_id,
+        channel_id,
+    )
+    return CustomerIdentity.from_record(record)
+
+
+async def list_for_org(conn: Connection, org_id: uuid.UUID, *, limit: int = 500) -> list[Customer]:
+    """The org's CRM customers, newest first; merged and sandbox customers left out."""
+    records = await conn.fetch(
+        """
+        SELECT * FROM customers
+        WHERE org_id = $1 AND merged_into_id IS NULL AND NOT is_test
+        ORDER BY created_at DESC
+        LIMIT $2
+        """,
+        org_id,
+        limit,
+    )
+    return [Customer.from_record(r) for r in records]

@@ -1,0 +1,140 @@
+"""``trademate customer add|list``: CRM customers staff enter by hand (customers who write
+on a channel are created by intake), e.g. to draft a quote for someone met at a fair."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import click
+
+from .settings import Settings
+
+
+async def _add(settings: Settings, org_ref: str, name: str, fields: dict, reach):
+    from storage.db import transaction
+    from storage.repositories import channels, customers, organizations
+
+    from .services import open_services
+
+    async with open_services(settings) as services, transaction(services.pool) as conn:
+        org = await organizations.resolve(conn, org_ref)
+        channel = None
+        if reach is not None:
+            channel = await channels.get(conn, org.id, reach[0])  # NotFound for another org's
+        customer = await customers.create(conn, org.id, name, **fields)
+        if channel is not None:
+            await customers.reach_on(conn, org.id, customer.id, channel.id, reach[1])
+        return customer, channel
+
+
+async def _list(settings: Settings, org_ref: str):
+    from storage.repositories import customers, organizations
+
+    from .services import open_services
+
+    async with open_services(settings) as services, services.pool.acquire() as conn:
+        org = await organizations.resolve(conn, org_ref)
+        return await customers.list_for_org(conn, org.id)
+
+
+def _as_dict(customer) -> dict[str, Any]:
+    return {
+        "id": str(customer.id),
+        "name": customer.display_name,
+        "company": customer.company,
+        "language": customer.language,
+        "country": customer.country,
+        "email": customer.email,
+        "phone": customer.phone,
+        "status": customer.status,
+    }
+
+
+def register(main: click.Group) -> None:
+    """Attach the ``customer`` group to the main CLI."""
+
+    @main.group()
+    def customer() -> None:
+        """The merchant's customers (CRM): add one by hand, list them."""
+
+    @customer.command("add")
+    @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
+    @click.argument("name")
+    @click.option("--language", help="Reply and quote language, e.g. es, zh, en.")
+    @click.option("--country", help="Country code, e.g. ES.")
+    @click.option("--email")
+    @click.option("--phone")
+    @click.option("--company")
+    @click.option(
+        "--channel",
+        "channel_id",
+        type=click.UUID,
+        help="A channel id (`channel list`) to reach them on; needs --contact.",
+    )
+    @click.option(
+        "--contact",
+        help="Their account on that channel: Telegram chat id, whatsapp:+34..., WeChat OpenID.",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print the customer as JSON.")
+    @click.pass_obj
+    def customer_add(
+        obj,
+        org_ref: str,
+        name: str,
+        language: str | None,
+        country: str | None,
+        email: str | None,
+        phone: str | None,
+        company: str | None,
+        channel_id: uuid.UUID | None,
+        contact: str | None,
+        as_json: bool,
+    ) -> None:
+        """Add a customer and print their id. Quotes are sent on a conversation, so give
+        --channel and --contact to quote someone who has not written to you yet."""
+        from .cli import run
+
+        if (channel_id is None) != (contact is None):
+            raise click.UsageError("--channel and --contact go together")
+        if not name.strip():
+            raise click.UsageError("NAME must not be blank")
+        fields = {
+            "language": language.strip().lower() if language else None,
+            "country": country.strip().upper() if country else None,
+            "email": email,
+            "phone": phone,
+            "company": company,
+        }
+        reach = None if channel_id is None else (channel_id, contact.strip())
+        created, channel = run(_add(obj.settings, org_ref, name.strip(), fields, reach))
+        if as_json:
+            data = _as_dict(created)
+            data["channel"] = None if channel is None else str(channel.id)
+            click.echo(json.dumps(data, ensure_ascii=False))
+            return
+        where = f" (reachable on {channel.platform} {channel.name})" if channel else ""
+        click.echo(f"added customer {created.display_name!r}{where}", err=True)
+        if channel is None:
+            click.echo(
+                "no channel account given: a quote needs one (--channel ID --contact ID)",
+                err=True,
+            )
+        click.echo(str(created.id))
+
+    @customer.command("list")
+    @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
+    @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+    @click.pass_obj
+    def customer_list(obj, org_ref: str, as_json: bool) -> None:
+        """Id, name, language, country, e-mail and phone of each customer, newest first
+        (sandbox customers of `trademate try` are not listed)."""
+        from .cli import run
+
+        for found in run(_list(obj.settings, org_ref)):
+            if as_json:
+                click.echo(json.dumps(_as_dict(found), ensure_ascii=False))
+                continue
+            cells = (found.display_name, found.language, found.country, found.email, found.phone)
+            click.echo("\t".join([str(found.id), *(c or "-" for c in cells)]))
