@@ -145,3 +145,25 @@ def test_the_default_model_reports_honest_test_figures(classifier):
     assert metrics["rows"] > 1000  # scored on the held-out test split
     assert metrics["macro_f1"] >= 0.9
     assert set(metrics["per_language"]) >= {"en", "zh", "es"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问最低起订量是多少",
+        "请问保修多久",
+        "有没有大码的",
+        "这个沙发能不能拆洗",
+        "请问下单后能改地址不",
+    ],
+)
+def test_chinese_questions_without_ma_or_question_mark_are_questions(classifier, text):
+    """Regression (black-box walkthrough): "请问最低起订量是多少" was other/small_talk at 0.50;
+    without 吗 or ？ a Chinese question read as small talk. None of these texts is in the
+    corpus; small talk without those markers must stay small talk."""
+    assert classifier.classify(text).category == "question"
+
+
+@pytest.mark.parametrize("text", ["最近在追什么剧", "今天真冷", "周末去哪儿玩了"])
+def test_chinese_small_talk_stays_small_talk(classifier, text):
+    assert classifier.classify(text).sub_intent == "small_talk"
