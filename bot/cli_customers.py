@@ -13,6 +13,7 @@ from .settings import Settings
 
 
 async def _add(settings: Settings, org_ref: str, name: str, fields: dict, reach):
+    from channels.registry import adapter_class
     from storage.db import transaction
     from storage.repositories import channels, customers, organizations
 
@@ -25,7 +26,11 @@ async def _add(settings: Settings, org_ref: str, name: str, fields: dict, reach)
             channel = await channels.get(conn, org.id, reach[0])  # NotFound for another org's
         customer = await customers.create(conn, org.id, name, **fields)
         if channel is not None:
-            await customers.reach_on(conn, org.id, customer.id, channel.id, reach[1])
+            try:  # the sender form intake stores, or their next message makes a second customer
+                contact = adapter_class(channel.platform).contact_address(reach[1])
+            except ValueError as err:
+                raise click.UsageError(f"--contact: {err}") from err
+            await customers.reach_on(conn, org.id, customer.id, channel.id, contact)
         return customer, channel
 
 

@@ -124,6 +124,16 @@ class ChannelAdapter(abc.ABC):
             )
             raise ChannelConfigError(f"{cls.name} channel config: {problems}") from err
 
+    @classmethod
+    def contact_address(cls, value: str) -> str:
+        """A customer's account on this platform as typed by staff, in the form intake stores
+        for the sender (so their next message finds the same customer); raises ValueError
+        when it can't be one. The default only strips blanks."""
+        address = value.strip()
+        if not address:
+            raise ValueError("the contact is blank")
+        return address
+
     # --- inbound -------------------------------------------------------------------------
     @abc.abstractmethod
     def verify(self, request: WebhookRequest) -> None:

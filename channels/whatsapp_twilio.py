@@ -200,6 +200,11 @@ class WhatsAppTwilioAdapter(ChannelAdapter):
     )
     config: WhatsAppTwilioConfig
 
+    @classmethod
+    def contact_address(cls, value: str) -> str:
+        # Intake stores Twilio's From ("whatsapp:+34600..."); staff type "+34600...".
+        return whatsapp_address(value)
+
     def __init__(
         self,
         ref: ChannelRef,

@@ -87,11 +87,18 @@ async def test_a_new_merchant_adds_a_customer_and_quotes_them(cli_env, tmp_path)
     assert not row["is_test"] and row["country"] == "ES" and row["last_inbound_at"] is None
     assert row["external_id"] == "whatsapp:+34600111222"
 
+    # The number as staff type it is the same account as intake's "whatsapp:+34..." form
+    # (regression: stored as typed, the customer's reply made a second customer).
     taken = trademate(
         cli_env, "customer", "add", "--org", org_id, "Someone Else", "--channel",
-        str(channel.id), "--contact", "whatsapp:+34600111222",
+        str(channel.id), "--contact", " +34600111222",
     )  # fmt: skip
     assert taken.returncode == 1 and "already a customer's account" in taken.stderr
+    bad = trademate(
+        cli_env, "customer", "add", "--org", org_id, "Someone Else", "--channel",
+        str(channel.id), "--contact", "600 111 222",
+    )  # fmt: skip
+    assert bad.returncode == 2 and "not a WhatsApp number" in bad.stderr
     lonely = trademate(cli_env, "customer", "add", "--org", org_id, "X", "--contact", "1")
     assert lonely.returncode == 2 and "go together" in lonely.stderr
 
