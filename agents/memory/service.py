@@ -239,8 +239,11 @@ class MemoryService:
         if self.vectors is None or self.queries is None:
             return 0
         done = 0
+        # Rows that failed in this pass: later batches of the pass must not claim them again
+        # (a failed row stays the oldest unindexed one), so a row counts one failure per pass.
+        failed_now: set[uuid.UUID] = set()
         for _ in range(max_batches):
-            claimed, indexed = await self._index_batch(org_id, batch)
+            claimed, indexed = await self._index_batch(org_id, batch, failed_now)
             done += indexed
             if claimed < batch:
                 break
@@ -248,11 +251,13 @@ class MemoryService:
             log.info("indexed %d memor%s", done, "y" if done == 1 else "ies")
         return done
 
-    async def _index_batch(self, org_id: uuid.UUID | None, limit: int) -> tuple[int, int]:
+    async def _index_batch(
+        self, org_id: uuid.UUID | None, limit: int, failed_now: set[uuid.UUID]
+    ) -> tuple[int, int]:
         """One claimed batch: (how many were claimed, how many indexed)."""
         async with self.pool.acquire() as conn, conn.transaction():
             claimed = await memory_repo.claim_unindexed(
-                conn, limit=limit, org_id=org_id, skip=list(self._given_up)
+                conn, limit=limit, org_id=org_id, skip=list(self._given_up | failed_now)
             )
             if not claimed:
                 return 0, 0
@@ -265,13 +270,15 @@ class MemoryService:
                 log.warning(
                     "indexing %d memories failed; one at a time", len(claimed), exc_info=True
                 )
-                indexed = await self._upsert_one_at_a_time(claimed)
+                indexed = await self._upsert_one_at_a_time(claimed, failed_now)
             # The point id is the memory id: a crash before this update only means the next
             # pass upserts the same points again.
             await memory_repo.mark_indexed(conn, [m.id for m in indexed], self.vector_space)
         return len(claimed), len(indexed)
 
-    async def _upsert_one_at_a_time(self, claimed: Sequence[Memory]) -> list[Memory]:
+    async def _upsert_one_at_a_time(
+        self, claimed: Sequence[Memory], failed_now: set[uuid.UUID]
+    ) -> list[Memory]:
         """The memories of a failed batch that index on their own. One that fails while
         others succeed is the row's problem, not the embedder's or the store's: after
         ``MAX_INDEX_FAILURES`` such passes this process stops claiming it (its vector_id stays
@@ -289,6 +296,7 @@ class MemoryService:
         if not indexed:
             raise failed[0][1]
         for memory, err in failed:
+            failed_now.add(memory.id)
             count = self._failures[memory.id] = self._failures.get(memory.id, 0) + 1
             if count >= MAX_INDEX_FAILURES:
                 self._given_up.add(memory.id)

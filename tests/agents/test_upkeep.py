@@ -139,3 +139,18 @@ async def test_when_nothing_indexes_the_error_is_raised_and_no_row_is_blamed(
             await service.index_pending(org_id)
     assert first.id not in service._given_up and not service._given_up
     assert len(await unindexed(pool, customer_id)) == 2
+
+
+async def test_regression_a_bad_memory_counts_one_failure_per_pass(pool, customer, vectors):
+    """A failed row stays the oldest unindexed one, so every later batch of the same pass
+    claimed it again, fell back to one-at-a-time and counted another failure: a row was given
+    up within one pass. Now it counts once per pass and later batches go on without it."""
+    org_id, customer_id = customer
+    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(Failing("bad")))
+    await add_memory(pool, org_id, customer_id, "Wants: a bad thing")
+    for n in range(5):
+        await add_memory(pool, org_id, customer_id, f"Wants: {n} good things")
+    assert await service.index_pending(org_id, batch=2, max_batches=8) == 5
+    assert await unindexed(pool, customer_id) == {"Wants: a bad thing"}
+    assert [service._failures[m] for m in service._failures] == [1]
+    assert not service._given_up
