@@ -21,7 +21,12 @@ log = logging.getLogger(__name__)
 PAGE_SIZE = 5
 EDIT_TTL_SECONDS = 15 * 60
 # The staff bot's way to the template follow-up a closed window asks for (bot.staff.followups).
-REMIND_HINT = "/remind CUSTOMER 1m note drafts one that goes out as your approved template."
+# Worded for a shop that has no approved template yet: then the follow-up is drafted as text
+# and refused again, and the agent must know why rather than go round in a loop.
+REMIND_HINT = (
+    "/remind CUSTOMER 1m note drafts one that goes out as your approved template, if one is"
+    " set up for this channel; without one, wait for the customer to write again."
+)
 DONE = {
     "approve": "Approved ✓ The reply is on its way to the customer.",
     "edit": "Edited ✓ Your reply is on its way to the customer.",
