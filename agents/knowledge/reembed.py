@@ -204,7 +204,7 @@ class Reembedder:
                 collection = pairs[0][0].collection
                 await self.vectors.upsert(org, collection, [p for _, p in pairs])
             # Upserted before the mark: a crash in between only re-embeds these rows again.
-            await kind.mark(conn, [r.id for r in rows], self.space)
+            await vector_spaces.mark_current(conn, kind.table, [r.id for r in rows], self.space)
             if kind.documents:
                 await vector_spaces.settle_documents(
                     conn, [r.document_id for r in rows if r.document_id is not None], self.space
@@ -244,15 +244,10 @@ class _Kind:
 
     table: str
     claim: Callable[..., Awaitable[Sequence]]
-    mark: Callable[..., Awaitable[None]]
     build: Callable[[Sequence], list[PointDraft]]
     documents: bool = False  # rows of an ingested file: settle the document's recorded space
 
 
-_FAQS = _Kind("faqs", vector_spaces.claim_faqs, vector_spaces.mark_faqs, _faq_drafts, True)
-_CHUNKS = _Kind(
-    "document_chunks", vector_spaces.claim_chunks, vector_spaces.mark_chunks, _chunk_drafts, True
-)
-_ENTRIES = _Kind(
-    "corpus_entries", vector_spaces.claim_entries, vector_spaces.mark_entries, _entry_drafts
-)
+_FAQS = _Kind("faqs", vector_spaces.claim_faqs, _faq_drafts, True)
+_CHUNKS = _Kind("document_chunks", vector_spaces.claim_chunks, _chunk_drafts, True)
+_ENTRIES = _Kind("corpus_entries", vector_spaces.claim_entries, _entry_drafts)

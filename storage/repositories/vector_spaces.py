@@ -153,38 +153,27 @@ async def claim_entries(
     return [StaleEntry(**r) for r in records]
 
 
-async def mark_faqs(conn: Connection, ids: Sequence[uuid.UUID], space: str) -> None:
-    await conn.execute(
-        "UPDATE faqs SET vector_space = $2, vector_failed_at = NULL WHERE id = ANY($1::uuid[])",
-        list(ids),
-        space,
-    )
-
-
-async def mark_chunks(conn: Connection, ids: Sequence[uuid.UUID], space: str) -> None:
-    await conn.execute(
-        "UPDATE document_chunks SET vector_space = $2, vector_failed_at = NULL"
-        " WHERE id = ANY($1::uuid[])",
-        list(ids),
-        space,
-    )
-
-
-async def mark_entries(conn: Connection, ids: Sequence[uuid.UUID], space: str) -> None:
-    await conn.execute(
-        "UPDATE corpus_entries SET vector_space = $2, vector_failed_at = NULL"
-        " WHERE id = ANY($1::uuid[])",
-        list(ids),
-        space,
-    )
-
-
 # Static statements per table (no SQL built from strings).
 _RECORD_FAILURE = {
     "faqs": "UPDATE faqs SET vector_failed_at = now() WHERE id = $1",
     "document_chunks": "UPDATE document_chunks SET vector_failed_at = now() WHERE id = $1",
     "corpus_entries": "UPDATE corpus_entries SET vector_failed_at = now() WHERE id = $1",
 }
+
+
+_MARK_CURRENT = {
+    "faqs": "UPDATE faqs SET vector_space = $2, vector_failed_at = NULL WHERE id = ANY($1::uuid[])",
+    "document_chunks": "UPDATE document_chunks SET vector_space = $2, vector_failed_at = NULL"
+    " WHERE id = ANY($1::uuid[])",
+    "corpus_entries": "UPDATE corpus_entries SET vector_space = $2, vector_failed_at = NULL"
+    " WHERE id = ANY($1::uuid[])",
+}
+
+
+async def mark_current(conn: Connection, table: str, ids: Sequence[uuid.UUID], space: str) -> None:
+    """These rows (of ``faqs``, ``document_chunks`` or ``corpus_entries``) are now embedded in
+    ``space``; a past failure is forgotten."""
+    await conn.execute(_MARK_CURRENT[table], list(ids), space)
 
 
 async def record_failure(conn: Connection, table: str, row_id: uuid.UUID) -> None:
