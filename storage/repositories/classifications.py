@@ -7,50 +7,6 @@ from typing import Any
 
 from ..db import Connection
 
-
-async def record(
-    conn: Connection,
-    *,
-    org_id: uuid.UUID,
-    message_id: uuid.UUID,
-    category: str,
-    confidence: float,
-    language: str,
-    sentiment: str,
-    sub_intent: str | None,
-    urgency: str,
-    is_hot_lead: bool,
-    lead_score: int,
-    scores: dict[str, Any],
-    engine: str,
-    model_version: str | None = None,
-) -> bool:
-    """Store a classification once per message; returns False if one existed already."""
-    result = await conn.execute(
-        """
-        INSERT INTO message_classifications
-            (org_id, message_id, category, confidence, language, sentiment, sub_intent, urgency,
-             is_hot_lead, lead_score, scores, engine, model_version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-        ON CONFLICT (message_id) DO NOTHING
-        """,
-        org_id,
-        message_id,
-        category,
-        confidence,
-        language,
-        sentiment,
-        sub_intent,
-        urgency,
-        is_hot_lead,
-        lead_score,
-        scores,
-        engine,
-        model_version,
-    )
-    return result.endswith(" 1")
-
-
 # One statement (so one round trip, and atomic): the classification row and what it tells
 # about the message, customer and conversation. Data-modifying CTEs run to completion whether
 # or not the outer SELECT reads them, so each UPDATE is conditional on the insert: a message
@@ -98,7 +54,8 @@ async def record_with_effects(
     engine: str,
     model_version: str | None = None,
 ) -> bool:
-    """:func:`record`, and in the same statement: the message's language; the customer's
+    """Store the message's classification (once: ``ON CONFLICT (message_id) DO NOTHING``),
+    and in the same statement: the message's language; the customer's
     language (if unknown) and lead score (never lowered); a complaint makes the conversation
     high priority with the complaint's sentiment. Returns False if a classification existed
     (and then changes nothing)."""
