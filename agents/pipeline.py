@@ -247,7 +247,6 @@ class Pipeline:
             draft = await self.llm.draft(
                 org_id,
                 ctx,
-                memories=[r.memory.content for r in outcome.memories],
                 recent_turns=[
                     f"{'customer' if m.direction == 'inbound' else 'shop'}: {m.content}"
                     for m in turns

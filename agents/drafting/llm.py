@@ -47,14 +47,14 @@ class LLMDrafter:
         org_id: uuid.UUID,
         ctx: DraftContext,
         *,
-        memories: Sequence[str] = (),
         recent_turns: Sequence[str] = (),
     ) -> Draft:
-        """A checked LLM draft; raises LLMUnavailable when there is none to use.
-        ``memories`` defaults to the context's, so a caller can hand them over once."""
+        """A checked LLM draft; raises LLMUnavailable when there is none to use. The
+        customer's memories come with the context (``ctx.memories``), as for the offline
+        drafter."""
         from ..llm.schemas import DraftOut  # langchain loads only where an LLM is used
 
-        memories = list(memories) or memory_texts(ctx.memories)
+        memories = memory_texts(ctx.memories)
 
         knowledge = [
             f"[{hit.kind}:{hit.id}] {hit.title or ''}\n{hit.text}".strip() for hit in ctx.hits

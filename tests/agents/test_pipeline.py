@@ -301,7 +301,7 @@ async def test_with_an_llm_every_message_but_spam_retrieves(pool, shop):
     class GivingUpLLM:
         available = True
 
-        async def draft(self, org_id, ctx, *, memories, recent_turns):
+        async def draft(self, org_id, ctx, *, recent_turns):
             seen.append((ctx.classification.category, recent_turns))
             raise LLMUnavailable("budget spent")
 
