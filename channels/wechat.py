@@ -144,12 +144,13 @@ class WeChatAdapter(ChannelAdapter):
         if self._safe_mode(request):
             open_envelope(self._crypto, request.query, request.body)
             return
+        # Unsigned is 401 and a wrong signature 403 in either mode, so check it first.
+        check_plain_signature(self.config.token, request.query)
         if self._crypto is not None:
             # In plaintext mode the signature covers only token+timestamp+nonce, not the
             # body: one leaked signed URL would let anyone post any message. A channel
             # configured for safe mode therefore refuses the downgrade.
             raise WebhookAuthError("plaintext message to a safe-mode channel (no encrypt_type=aes)")
-        check_plain_signature(self.config.token, request.query)
 
     def parse(self, request: WebhookRequest) -> WebhookResult:
         if self._safe_mode(request):

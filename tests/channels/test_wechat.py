@@ -357,6 +357,9 @@ def _safe(**changes: str) -> tuple[dict, bytes]:
             403,
             id="plaintext-downgrade",
         ),
+        # A request with no credentials at all is unsigned (401), safe mode or not.
+        pytest.param(lambda: ({}, xml_message("text").encode()), 401, id="unsigned"),
+        pytest.param(lambda: (plain_query("other"), b"<xml/>"), 403, id="forged-plain-signature"),
     ],
 )
 def test_safe_mode_rejects(request_parts, status: int) -> None:
