@@ -48,7 +48,12 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def products_import(obj, org_ref: str, as_json: bool, path: Path) -> None:
         """Upsert products by SKU from a .csv or .xlsx file with columns SKU, name, name_en,
-        description, price, currency, MOQ, unit, specs, keywords (SKU and name required).
+        description, price, currency, MOQ, unit, specs, keywords, selling points (SKU and
+        name required; English, Chinese and Spanish headers, any case, "Price (USD)" style
+        headers and ; or tab separated CSV work; other columns are ignored).
+
+        A price may carry its currency ("€12,50", "US$1,200.50"); "N/A" or "POA" imports
+        the product without a price. A SKU on several rows is imported from its last row.
 
         specs is "key: value; key: value" (free text without a colon is kept as notes:
         "80% organic cotton; sizes S/M/L") or a JSON object; keywords are separated by
@@ -69,6 +74,8 @@ def register(main: click.Group) -> None:
             click.echo(f"created {report.created}, updated {report.updated}")
             for error in report.errors:
                 click.echo(f"skipped {error}", err=True)
+            for warning in report.warnings:
+                click.echo(f"warning: {warning}", err=True)
         if report.errors:
             click.get_current_context().exit(1)
 
@@ -77,8 +84,10 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def products_list(obj, org_ref: str) -> None:
         """SKU, price, currency, MOQ and name of every active product."""
+        from agents.quotes.labels import amount
+
         from .cli import run
 
         for p in run(_list(obj.settings, org_ref)):
-            price = "-" if p.price is None else f"{p.price.normalize():f}"
+            price = "-" if p.price is None else amount(p.price, 4)
             click.echo(f"{p.sku}\t{price}\t{p.currency}\t{p.moq or '-'}\t{p.name}")

@@ -1,15 +1,14 @@
 """Catalog import (`trademate products import`): CSV or XLSX rows upserted by SKU per org.
 
-Columns (header names are case-insensitive; common Chinese and Spanish headers work too):
-SKU, name, name_en, description, price, currency, MOQ, unit, specs, keywords. Only SKU and
-name are required. A bad row is reported with its line number and skipped; the good rows
-are imported in one transaction.
+Columns (see ``catalog_file`` for the header and file variants understood): SKU, name,
+name_en, description, price, currency, MOQ, unit, specs, keywords, selling points. Only SKU
+and name are required. A bad row is reported with its line number and skipped; the good rows
+are imported in one transaction. What is imported differently from the cell (a "N/A" price,
+a SKU on two rows) is reported as a warning.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import uuid
@@ -23,22 +22,17 @@ import asyncpg
 from storage.db import transaction
 from storage.repositories import products
 
-from . import CatalogError
+from .catalog_file import currency_in, read_rows
 
-ALIASES = {
-    "sku": ("sku", "code", "item code", "product code", "货号", "编号", "型号", "código", "codigo"),
-    "name": ("name", "product", "product name", "名称", "品名", "产品名称", "nombre", "producto"),
-    "name_en": ("name_en", "name (en)", "english name", "英文名", "英文名称"),
-    "description": ("description", "desc", "描述", "说明", "descripción", "descripcion"),
-    "price": ("price", "unit price", "单价", "价格", "precio"),
-    "currency": ("currency", "币种", "货币", "moneda"),
-    "moq": ("moq", "min order", "minimum order", "起订量", "最小起订量", "pedido mínimo"),
-    "unit": ("unit", "单位", "unidad"),
-    "specs": ("specs", "specifications", "规格", "参数", "especificaciones"),
-    "keywords": ("keywords", "tags", "关键词", "palabras clave"),
-}
-_HEADER = {alias: key for key, names in ALIASES.items() for alias in names}
+__all__ = ["CatalogRow", "ImportReport", "import_catalog", "parse_price", "parse_row", "read_rows"]
+
 _LIST_SPLIT = re.compile(r"[,;|，、；]")
+# What merchants write in a price cell for "no list price": the product is imported unpriced
+# (quotes then list it as "not quoted"), with a warning. Any other text is a bad row.
+NO_PRICE = frozenset(
+    ("-", "—", "–", "n/a", "na", "tbd", "tba", "poa", "on request", "ask", "面议", "询价",
+     "电议", "待定", "consultar", "a consultar", "bajo pedido", "s/p")
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,6 +48,9 @@ class CatalogRow:
     unit: str
     specs: dict[str, Any]
     keywords: list[str]
+    selling_points: list[str] = field(default_factory=list)
+    # Things imported differently from what the cell said (shown, never silent).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -61,93 +58,109 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "errors": self.errors}
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The file's rows as dicts keyed by our column names (blank rows dropped)."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
-        table = list(csv.reader(io.StringIO(text)))
-    elif suffix in (".xlsx", ".xlsm"):
-        table = _xlsx_table(path)
-    else:
-        raise CatalogError(f"{path.name}: catalogs are .csv or .xlsx files")
-    if not table:
-        raise CatalogError(f"{path.name} is empty")
-    header = [_HEADER.get(str(cell or "").strip().lower()) for cell in table[0]]
-    missing = {"sku", "name"} - set(header)
-    if missing:
-        raise CatalogError(f"{path.name}: no {' and no '.join(sorted(missing))} column")
-    rows = []
-    for line, cells in enumerate(table[1:], start=2):
-        row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
-        if any(str(v).strip() for v in row.values() if v is not None):
-            row["_line"] = line
-            rows.append(row)
-    return rows
-
-
-def _xlsx_table(path: Path) -> list[list[Any]]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
 
 
 def parse_row(row: dict[str, Any], default_currency: str) -> CatalogRow:
-    """One validated row; raises ValueError naming the bad field."""
+    """One validated row; raises ValueError naming the bad field.
+
+    The currency is the currency cell's, else the one the price cell is written in
+    ("€12,50"), else the one the price header names ("Price (USD)"), else the org's."""
     sku, name = _text(row.get("sku")), _text(row.get("name"))
     if not sku or not name:
         raise ValueError("SKU and name are required")
-    currency = (_text(row.get("currency")) or default_currency).upper()
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise ValueError(f"currency {currency!r} is not an ISO 4217 code")
-    moq = _text(row.get("moq"))
-    try:
-        moq_value = int(Decimal(moq)) if moq else None
-    except InvalidOperation as err:
-        raise ValueError(f"MOQ {moq!r} is not a number") from err
-    if moq_value is not None and moq_value <= 0:
-        raise ValueError("MOQ must be positive")
+    warnings: list[str] = []
+    raw_price = row.get("price")
+    price = parse_price(raw_price)
+    if price is None and _text(raw_price):
+        warnings.append(f"price {_text(raw_price)!r} is not a number: imported without a price")
+    cell_currency = _currency_cell(row.get("currency"))
+    price_currency = currency_in(raw_price) if isinstance(raw_price, str) else None
+    if cell_currency and price_currency and cell_currency != price_currency:
+        raise ValueError(
+            f"price {raw_price!r} is in {price_currency} but the currency cell says {cell_currency}"
+        )
+    currency = (
+        cell_currency or price_currency or row.get("_header_currency") or default_currency
+    ).upper()
     return CatalogRow(
         line=int(row.get("_line", 0)),
         sku=sku,
         name=name,
         name_en=_text(row.get("name_en")),
         description=_text(row.get("description")),
-        price=parse_price(row.get("price")),
+        price=price,
         currency=currency,
-        moq=moq_value,
+        moq=parse_moq(row.get("moq")),
         unit=_text(row.get("unit")) or "pcs",
         specs=_specs(row.get("specs")),
-        keywords=[
-            k.strip() for k in _LIST_SPLIT.split(_text(row.get("keywords")) or "") if k.strip()
-        ],
+        keywords=_list(row.get("keywords")),
+        selling_points=_points(row.get("selling_points")),
+        warnings=tuple(warnings),
     )
 
 
+def _currency_cell(value: Any) -> str | None:
+    """A currency cell as an ISO code: "usd", "RMB", "€", "美元" all work."""
+    text = _text(value)
+    if not text:
+        return None
+    code = currency_in(text) or text.upper()
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"currency {text!r} is not an ISO 4217 code")
+    return code
+
+
+def parse_moq(value: Any) -> int | None:
+    """A whole minimum order from 500, "1,000", "1.000", "500 pcs" or "≥500"."""
+    text = _text(value)
+    if not text:
+        return None
+    found = re.search(r"\d{1,3}(?:([,.\s])\d{3})(?:\1\d{3})*(?![\d.,])|\d+(?:\.\d+)?", text)
+    if found is None:
+        raise ValueError(f"MOQ {text!r} is not a number")
+    number = found.group(0)
+    if found.group(1):  # thousands grouped: "1,000", "1.000", "10 000"
+        number = re.sub(r"[,.\s]", "", number)
+    moq = Decimal(number)
+    if moq <= 0:
+        raise ValueError("MOQ must be positive")
+    if moq != moq.to_integral_value():
+        raise ValueError(f"MOQ {text!r} is not a whole number")
+    return int(moq)
+
+
 def parse_price(value: Any) -> Decimal | None:
-    """Decimal from 2.1, "2.10", "1,234.50", "2,50" or "$2.10"; None when blank."""
+    """Decimal from 2.1, "2.10", "1,234.50", "1.234,50", "2,50", "$2.10", "€12,50" or
+    "RMB 3"; None when blank or a "no price" placeholder ("N/A", "POA", "面议", NO_PRICE)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, int | Decimal):
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(str(value))  # the spreadsheet's shortest repr, not the binary value
+    if str(value).strip().lower().rstrip(".") in NO_PRICE:
+        return None
     text = re.sub(r"[^\d.,-]", "", str(value))
     if "," in text and "." in text:
-        text = text.replace(",", "")
+        # The separator written last is the decimal one: "1,234.50" and "1.234,50".
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
     elif "," in text:
         head, _, tail = text.rpartition(",")
         text = f"{head.replace(',', '')}{tail}" if len(tail) == 3 else f"{head}.{tail}"
+    elif text.count(".") > 1:  # "1.234.567": dots grouping thousands
+        text = text.replace(".", "")
     try:
         price = Decimal(text)
     except InvalidOperation as err:
@@ -155,6 +168,17 @@ def parse_price(value: Any) -> Decimal | None:
     if price < 0:
         raise ValueError("price must not be negative")
     return price
+
+
+def _list(value: Any) -> list[str]:
+    return [k.strip() for k in _LIST_SPLIT.split(_text(value) or "") if k.strip()]
+
+
+def _points(value: Any) -> list[str]:
+    """Selling points: one per line or per ";" (commas stay inside a point)."""
+    return [
+        p.strip(" -•·\t") for p in re.split(r"[;；\n|]", _text(value) or "") if p.strip(" -•·\t")
+    ]
 
 
 def _specs(value: Any) -> dict[str, Any]:
@@ -198,20 +222,29 @@ def _text(value: Any) -> str | None:
 async def import_catalog(
     pool: asyncpg.Pool, org_id: uuid.UUID, path: Path, *, default_currency: str
 ) -> ImportReport:
-    """Upsert every valid row of ``path`` into the org's catalog, by SKU."""
+    """Upsert every valid row of ``path`` into the org's catalog, by SKU. A SKU on several
+    rows is imported once, from its last row, with a warning naming the lines."""
     report = ImportReport()
-    parsed: list[CatalogRow] = []
+    by_sku: dict[str, CatalogRow] = {}
     for row in read_rows(path):
         try:
-            parsed.append(parse_row(row, default_currency))
+            item = parse_row(row, default_currency)
         except ValueError as err:
             report.errors.append(f"line {row.get('_line')}: {err}")
+            continue
+        report.warnings.extend(f"line {item.line}: {w}" for w in item.warnings)
+        if (earlier := by_sku.pop(item.sku, None)) is not None:
+            report.warnings.append(
+                f"line {item.line}: SKU {item.sku} is also on line {earlier.line}; "
+                f"line {item.line} is the one imported"
+            )
+        by_sku[item.sku] = item
     async with transaction(pool) as conn:
         # Case-sensitive, like the (org_id, sku) key the upsert conflicts on.
         known = {
             r["sku"] for r in await conn.fetch("SELECT sku FROM products WHERE org_id = $1", org_id)
         }
-        for item in parsed:
+        for item in sorted(by_sku.values(), key=lambda i: i.line):
             await products.upsert(
                 conn,
                 org_id,
@@ -225,10 +258,10 @@ async def import_catalog(
                 unit=item.unit,
                 specs=item.specs,
                 keywords=item.keywords,
+                selling_points=item.selling_points,
             )
             if item.sku in known:
                 report.updated += 1
             else:
                 report.created += 1
-                known.add(item.sku)
     return report

@@ -1,0 +1,198 @@
+"""Reading a merchant's catalog file into rows keyed by our column names.
+
+Merchants export catalogs from whatever they use, so the reader is lenient about the shape
+and strict about the meaning:
+
+* CSV in UTF-8 (with or without BOM) or GB18030 (what Excel saves on a Chinese Windows),
+  separated by commas, semicolons (Excel in Spanish and most of Europe), tabs or pipes;
+* XLSX, first sheet;
+* the header row may sit under a title ("Price list 2026"): the first of the top rows that
+  names both a SKU and a name column is the header;
+* header names are matched case- and punctuation-blind, with a unit or currency in
+  brackets ignored ("Unit Price (USD)", "MOQ (pcs)", "Item No.", "SKU#"); a currency named
+  in the price header is the rows' currency when they have no currency cell;
+* columns we don't know (category, stock...) are ignored; when two columns mean the same
+  thing the first one counts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from . import CatalogError
+
+ALIASES = {
+    "sku": (
+        "sku", "sku no", "code", "item code", "item no", "item number", "product code",
+        "product id", "article", "article no", "ref", "reference", "model", "model no",
+        "货号", "编号", "型号", "产品编号", "商品编码", "código", "codigo", "referencia",
+        "artículo", "articulo", "modelo",
+    ),
+    "name": (
+        "name", "product", "product name", "title", "名称", "品名", "产品名称", "商品名称",
+        "产品", "nombre", "producto", "nombre del producto", "descripción corta",
+    ),
+    "name_en": ("name_en", "name en", "english name", "name english", "英文名", "英文名称"),
+    "description": (
+        "description", "desc", "details", "描述", "说明", "产品描述", "descripción",
+        "descripcion",
+    ),
+    "price": (
+        "price", "unit price", "fob price", "exw price", "price per unit", "单价", "价格",
+        "报价", "precio", "precio unitario", "precio unidad", "precio por unidad",
+    ),
+    "currency": ("currency", "币种", "货币", "币别", "moneda", "divisa"),
+    "moq": (
+        "moq", "min order", "minimum order", "min order qty", "min order quantity",
+        "minimum order quantity", "min qty", "起订量", "最小起订量", "最低起订量",
+        "pedido mínimo", "pedido minimo", "cantidad mínima", "cantidad minima",
+    ),
+    "unit": ("unit", "uom", "units", "单位", "计量单位", "unidad", "unidad de medida"),
+    "specs": (
+        "specs", "spec", "specifications", "specification", "规格", "参数", "规格参数",
+        "especificaciones",
+    ),
+    "keywords": ("keywords", "tags", "关键词", "标签", "palabras clave", "etiquetas"),
+    "selling_points": (
+        "selling_points", "selling points", "features", "highlights", "卖点", "产品卖点",
+        "puntos de venta", "características", "caracteristicas", "ventajas",
+    ),
+}  # fmt: skip
+_HEADER = {alias: key for key, names in ALIASES.items() for alias in names}
+# Words a currency is named with in a header or a price cell (symbols are in CURRENCY_SIGNS).
+_CODES = r"USD|EUR|CNY|RMB|GBP|JPY|HKD|MXN|BRL|AUD|CAD"
+CURRENCY_SIGNS = (
+    # Longest first: "US$" before "$", "美元" before "元".
+    ("美元", "USD"), ("美金", "USD"), ("欧元", "EUR"), ("人民币", "CNY"), ("英镑", "GBP"),
+    ("US$", "USD"), ("HK$", "HKD"), ("R$", "BRL"), ("MX$", "MXN"), ("A$", "AUD"),
+    ("C$", "CAD"), ("€", "EUR"), ("£", "GBP"), ("¥", "CNY"), ("￥", "CNY"), ("元", "CNY"),
+    ("$", "USD"),
+)  # fmt: skip
+_BRACKETS = re.compile(r"[(\[（【](.*?)[)\]）】]")
+HEADER_SCAN_ROWS = 10
+
+
+def currency_in(text: str) -> str | None:
+    """The currency a header or price cell names ("Price (USD)", "€12,50", "RMB 3")."""
+    if found := re.search(rf"(?<![A-Za-z])({_CODES})(?![A-Za-z])", text, re.I):
+        code = found.group(1).upper()
+        return "CNY" if code == "RMB" else code
+    upper = text.upper()
+    for sign, code in CURRENCY_SIGNS:
+        if sign in upper:
+            return code
+    return None
+
+
+def column_key(header: Any) -> tuple[str | None, str | None]:
+    """Our column name for a header cell, and a currency it names (price columns)."""
+    text = str(header or "").strip().lower()
+    if not text:
+        return None, None
+    bracketed = " ".join(_BRACKETS.findall(text))
+    bare = _words(_BRACKETS.sub(" ", text))
+    # "Name (EN)" is name_en; "Price (USD)" and "MOQ (pcs)" are price and moq.
+    key = _HEADER.get(text) or _HEADER.get(_words(text)) or _HEADER.get(bare)
+    currency = None
+    if key is None:
+        # "Price USD", "Unit price in EUR", "Precio €": a price header with its currency.
+        currency = currency_in(bare) or currency_in(text)
+        if currency:
+            stripped = re.sub(rf"\b(?:{_CODES}|in|en)\b|[€£¥￥$]", " ", bare, flags=re.I)
+            key = _HEADER.get(" ".join(stripped.split()))
+    elif bracketed:
+        currency = currency_in(bracketed)
+    return key, (currency if key == "price" else None)
+
+
+def _words(text: str) -> str:
+    text = re.sub(r"[#.:：*_/\-()\[\]（）【】]+", " ", text).replace("№", " ")
+    return " ".join(text.split())
+
+
+def read_table(path: Path) -> list[list[Any]]:
+    """The file's cells, row by row."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv", ".txt"):
+        return _csv_table(path)
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_table(path)
+    raise CatalogError(f"{path.name}: catalogs are .csv or .xlsx files")
+
+
+def _csv_table(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes any byte string
+        raise CatalogError(f"{path.name}: not UTF-8 or GB18030 text")
+    # The separator is the one under which a top row names the most of our columns
+    # (a sniffer guesses from character counts and trips on "1,200.50" or "a; b" cells).
+    head = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
+
+    def known_columns(delimiter: str) -> int:
+        rows = csv.reader(io.StringIO(head), delimiter=delimiter)
+        return max((sum(column_key(c)[0] is not None for c in r) for r in rows), default=0)
+
+    delimiter = max(",;\t|", key=known_columns)  # ties: the earlier, so a comma
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+
+
+def _xlsx_table(path: Path) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The file's rows as dicts keyed by our column names (blank rows dropped). Each row
+    carries ``_line`` (its line in the file) and ``_header_currency`` when the price
+    header names one."""
+    table = read_table(path)
+    if not any(any(str(c or "").strip() for c in row) for row in table):
+        raise CatalogError(f"{path.name} is empty")
+    start, header, header_currency = _find_header(path, table)
+    rows = []
+    for line, cells in enumerate(table[start + 1 :], start=start + 2):
+        row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
+        if any(str(v).strip() for v in row.values() if v is not None):
+            row["_line"] = line
+            if header_currency:
+                row["_header_currency"] = header_currency
+            rows.append(row)
+    return rows
+
+
+def _find_header(path: Path, table: list[list[Any]]) -> tuple[int, list[str | None], str | None]:
+    first: list[str | None] | None = None
+    for index, cells in enumerate(table[:HEADER_SCAN_ROWS]):
+        if not any(str(c or "").strip() for c in cells):
+            continue
+        header: list[str | None] = []
+        currency = None
+        for cell in cells:
+            key, named = column_key(cell)
+            header.append(None if key in header else key)  # the first of two synonyms wins
+            currency = currency or named
+        if first is None:
+            first = header
+        if {"sku", "name"} <= set(header):
+            return index, header, currency
+    missing = {"sku", "name"} - set(first or [])
+    raise CatalogError(
+        f"{path.name}: no {' and no '.join(sorted(missing))} column "
+        f"(headers are read from the first row that names both, e.g. SKU and name)"
+    )
