@@ -1,5 +1,6 @@
-"""``trademate customer add|list``: CRM customers staff enter by hand (customers who write
-on a channel are created by intake), e.g. to draft a quote for someone met at a fair."""
+"""``trademate customer add|link|list``: CRM customers staff enter by hand (customers who
+write on a channel are created by intake), e.g. to draft a quote for someone met at a fair.
+``link`` gives a customer added without ``--channel`` their account on a channel afterwards."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from .settings import Settings
 
 
 async def _add(settings: Settings, org_ref: str, name: str, fields: dict, reach):
-    from channels.registry import adapter_class
     from storage.db import transaction
     from storage.repositories import channels, customers, organizations
 
@@ -26,12 +26,64 @@ async def _add(settings: Settings, org_ref: str, name: str, fields: dict, reach)
             channel = await channels.get(conn, org.id, reach[0])  # NotFound for another org's
         customer = await customers.create(conn, org.id, name, **fields)
         if channel is not None:
-            try:  # the sender form intake stores, or their next message makes a second customer
-                contact = adapter_class(channel.platform).contact_address(reach[1])
-            except ValueError as err:
-                raise click.UsageError(f"--contact: {err}") from err
+            contact = _address(channel.platform, reach[1])
             await customers.reach_on(conn, org.id, customer.id, channel.id, contact)
         return customer, channel
+
+
+async def _link(settings: Settings, org_ref: str, customer_ref: str, channel_id, contact: str):
+    """Record the customer's account on the channel and open their conversation there;
+    returns (customer, channel, address, whether it was linked already)."""
+    from storage.db import transaction
+    from storage.repositories import channels, customers, organizations
+
+    from .services import open_services
+
+    async with open_services(settings) as services, transaction(services.pool) as conn:
+        org = await organizations.resolve(conn, org_ref)
+        customer = await _customer(conn, org.id, customer_ref)
+        channel = await channels.get(conn, org.id, channel_id)  # NotFound for another org's
+        address = _address(channel.platform, contact)
+        known = await customers.identities(conn, org.id, customer.id)
+        already = any(i.channel_id == channel.id and i.external_id == address for i in known)
+        # Conflict (naming the holder) when the account is another customer's: two customers
+        # can't share one sender, intake would only ever find the first.
+        await customers.reach_on(conn, org.id, customer.id, channel.id, address)
+        return customer, channel, address, already
+
+
+async def _customer(conn, org_id: uuid.UUID, ref: str):
+    """The customer ``ref`` designates: an id, or a name as ``quote create --customer``."""
+    from agents.quotes import QuoteError
+    from agents.quotes.service import find_customer
+    from storage.repositories import customers
+
+    try:
+        customer_id = uuid.UUID(ref.strip())
+    except ValueError:
+        try:
+            return await find_customer(conn, org_id, ref)
+        except QuoteError as err:
+            raise click.ClickException(str(err)) from err
+    customer = await customers.get(conn, org_id, customer_id)  # NotFound for another org's
+    if customer.merged_into_id is not None:
+        raise click.ClickException(
+            f"customer {customer.id} was merged into {customer.merged_into_id}: link that one"
+        )
+    if customer.is_test:
+        raise click.ClickException(f"customer {customer.id} is a `trademate try` sandbox customer")
+    return customer
+
+
+def _address(platform: str, contact: str) -> str:
+    """The account as intake stores the sender, or their next message makes a second
+    customer (a WhatsApp number typed ``+34 600...`` is stored ``whatsapp:+34600...``)."""
+    from channels.registry import adapter_class
+
+    try:
+        return adapter_class(platform).contact_address(contact)
+    except ValueError as err:
+        raise click.UsageError(f"--contact: {err}") from err
 
 
 async def _list(settings: Settings, org_ref: str):
@@ -62,7 +114,7 @@ def register(main: click.Group) -> None:
 
     @main.group()
     def customer() -> None:
-        """The merchant's customers (CRM): add one by hand, list them."""
+        """The merchant's customers (CRM): add one by hand, link them to a channel, list them."""
 
     @customer.command("add")
     @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
@@ -123,10 +175,43 @@ def register(main: click.Group) -> None:
         click.echo(f"added customer {created.display_name!r}{where}", err=True)
         if channel is None:
             click.echo(
-                "no channel account given: a quote needs one (--channel ID --contact ID)",
+                "no channel account given: a quote needs one (--channel ID --contact ID, or"
+                " later `trademate customer link`)",
                 err=True,
             )
         click.echo(str(created.id))
+
+    @customer.command("link")
+    @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
+    @click.argument("customer_ref", metavar="CUSTOMER")
+    @click.option(
+        "--channel",
+        "channel_id",
+        type=click.UUID,
+        required=True,
+        help="A channel id (`channel list`) to reach them on.",
+    )
+    @click.option(
+        "--contact",
+        required=True,
+        help="Their account on that channel: Telegram chat id, whatsapp:+34..., WeChat OpenID.",
+    )
+    @click.pass_obj
+    def customer_link(
+        obj, org_ref: str, customer_ref: str, channel_id: uuid.UUID, contact: str
+    ) -> None:
+        """Give CUSTOMER (an id, or a name as in `quote create --customer`) their account on a
+        channel, so quotes can be sent to them: for a customer added without --channel.
+        Refused if the account is already another customer's. Prints the customer id."""
+        from .cli import run
+
+        found, channel, address, already = run(
+            _link(obj.settings, org_ref, customer_ref, channel_id, contact)
+        )
+        name = found.display_name or found.company or str(found.id)
+        what = "was already linked to" if already else "linked to"
+        click.echo(f"{name!r} {what} {channel.platform} {channel.name} as {address}", err=True)
+        click.echo(str(found.id))
 
     @customer.command("list")
     @click.option("--org", "org_ref", required=True, help="Organization id or slug.")

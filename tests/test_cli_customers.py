@@ -108,3 +108,71 @@ async def test_a_new_merchant_adds_a_customer_and_quotes_them(cli_env, tmp_path)
     assert names == ["Lucía García", "Pedro Gómez"]  # newest first; the refused one is not there
     table = trademate(cli_env, "customer", "list", "--org", org_id).stdout
     assert f"{customer_id}\tLucía García\tes\tES\tlucia@example.com\t-" in table
+
+
+async def test_a_customer_added_without_a_channel_is_linked_later_and_quoted(cli_env, tmp_path):
+    # Regression: `customer add` without --channel made a customer no command could ever give
+    # a channel account, so they could never be quoted.
+    assert trademate(cli_env, "migrate").returncode == 0
+    org_id = trademate(cli_env, "org", "create", "Sunny Socks Shop").stdout.strip()
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(CSV, encoding="utf-8")
+    assert trademate(cli_env, "products", "import", "--org", org_id, str(catalog)).returncode == 0
+    channel = await _channel(cli_env, org_id)
+    pedro = trademate(cli_env, "customer", "add", "--org", org_id, "Pedro Gómez")
+    assert pedro.returncode == 0 and "customer link" in pedro.stderr  # the hint names the fix
+    pedro_id = uuid.UUID(pedro.stdout.strip())
+
+    def link(customer: str, contact: str):
+        return trademate(
+            cli_env, "customer", "link", "--org", org_id, customer, "--channel",
+            str(channel.id), "--contact", contact,
+        )  # fmt: skip
+
+    linked = link("pedro", " +34600111333")  # a name as `quote create --customer` takes it
+    assert linked.returncode == 0, linked.stderr
+    assert uuid.UUID(linked.stdout.strip()) == pedro_id
+    assert "linked to whatsapp" in linked.stderr and "whatsapp:+34600111333" in linked.stderr
+    [row] = await _rows(
+        cli_env,
+        "SELECT v.last_inbound_at, v.status, i.external_id FROM customer_identities i"
+        " JOIN conversations v ON v.customer_id = i.customer_id AND v.channel_id = i.channel_id"
+        " WHERE i.customer_id = $1",
+        pedro_id,
+    )
+    # Intake's form of the sender (so Pedro's reply finds him), and a conversation to quote
+    # on whose WhatsApp window stays closed until he writes.
+    assert row["external_id"] == "whatsapp:+34600111333"
+    assert row["last_inbound_at"] is None and row["status"] != "closed"
+    quoted = trademate(
+        cli_env, "quote", "create", "--org", org_id, "--customer", "Pedro", "--json",
+        "100 x SOCK-STR EUR",
+    )  # fmt: skip
+    assert quoted.returncode == 0, quoted.stderr
+    assert json.loads(quoted.stdout)["total"] == "320.00"
+
+    # Again, by id: nothing changes, and it says so.
+    again = link(str(pedro_id), "whatsapp:+34600111333")
+    assert again.returncode == 0 and "already linked" in again.stderr, again.stderr
+    counts = await _rows(
+        cli_env,
+        "SELECT (SELECT count(*) FROM customer_identities WHERE customer_id = $1) AS accounts,"
+        " (SELECT count(*) FROM conversations WHERE customer_id = $1) AS conversations",
+        pedro_id,
+    )
+    assert dict(counts[0]) == {"accounts": 1, "conversations": 1}
+
+    # Pedro's number is not someone else's: refused, naming whose it is.
+    ana = uuid.UUID(trademate(cli_env, "customer", "add", "--org", org_id, "Ana").stdout.strip())
+    taken = link(str(ana), "+34600111333")
+    assert taken.returncode == 1 and "already a customer's account" in taken.stderr
+    assert "Pedro Gómez" in taken.stderr and str(pedro_id) in taken.stderr
+    assert not await _rows(cli_env, "SELECT 1 FROM customer_identities WHERE customer_id = $1", ana)
+    bad = link("Ana", "600 111 444")
+    assert bad.returncode == 2 and "not a WhatsApp number" in bad.stderr
+    nobody = link("Zoe", "+34600111555")
+    assert nobody.returncode == 1 and "no customer matches 'Zoe'" in nobody.stderr
+    stranger = link(str(uuid.uuid4()), "+34600111555")
+    assert stranger.returncode == 1 and "not found" in stranger.stderr.lower()
+    missing = trademate(cli_env, "customer", "link", "--org", org_id, "Ana", "--contact", "1")
+    assert missing.returncode == 2 and "--channel" in missing.stderr

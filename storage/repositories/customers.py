@@ -274,7 +274,9 @@ async def reach_on(
     """Record the customer's account on a channel and open a conversation there, so quotes
     and replies have somewhere to go. The conversation has no ``last_inbound_at``: the
     customer has not written, so WhatsApp's 24-hour window stays closed. Call inside a
-    transaction; an account that already belongs to a customer is a ``Conflict``."""
+    transaction. An account that is already this customer's is kept (the conversation is
+    still opened if none is); one that belongs to another customer is a ``Conflict`` naming
+    them."""
     try:
         record = await conn.fetchrow(
             """
@@ -291,7 +293,16 @@ async def reach_on(
     except asyncpg.ForeignKeyViolationError as err:
         raise Conflict(f"channel {channel_id} does not belong to organization {org_id}") from err
     if record is None:
-        raise Conflict(f"{external_id} on channel {channel_id} is already a customer's account")
+        holder = await _find_identity(conn, org_id, channel_id, external_id)
+        if holder is None or holder.customer.id != customer_id:
+            # None: held by a customer of another org on a channel of ours, which can't be.
+            who = "" if holder is None else f" ({_label(holder.customer)})"
+            raise Conflict(
+                f"{external_id} on channel {channel_id} is already a customer's account{who}"
+            )
+        identity = holder.identity
+    else:
+        identity = CustomerIdentity.from_record(record)
     await conn.execute(
         """
         INSERT INTO conversations (org_id, customer_id, channel_id) VALUES ($1, $2, $3)
@@ -301,7 +312,13 @@ async def reach_on(
         customer_id,
         channel_id,
     )
-    return CustomerIdentity.from_record(record)
+    return identity
+
+
+def _label(customer: Customer) -> str:
+    """How a message names a customer: their name (or company) and id."""
+    name = customer.display_name or customer.company
+    return f"{name!r}, {customer.id}" if name else str(customer.id)
 
 
 async def list_for_org(conn: Connection, org_id: uuid.UUID, *, limit: int = 500) -> list[Customer]:
