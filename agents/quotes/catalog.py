@@ -61,12 +61,14 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        report: dict[str, Any] = {
             "created": self.created,
             "updated": self.updated,
             "errors": self.errors,
-            "warnings": self.warnings,
         }
+        if self.warnings:  # only when there are some: a clean import keeps its short shape
+            report["warnings"] = self.warnings
+        return report
 
 
 def parse_row(row: dict[str, Any], default_currency: str) -> CatalogRow:
