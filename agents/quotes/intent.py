@@ -39,12 +39,12 @@ async def quote_from_message(
     text = (message.content or "").strip()
     if is_test or message.direction != "inbound" or not text or message.customer_id is None:
         return None
-    if catalog is not None and not parse_request(text, catalog).matched:
+    if catalog is not None and not parse_request(text, catalog, bare_quantities=False).matched:
         return None
     async with service.pool.acquire() as conn:
         if catalog is None:
             catalog = await products.active(conn, message.org_id)
-            if not parse_request(text, catalog).matched:
+            if not parse_request(text, catalog, bare_quantities=False).matched:
                 return None
         quoted = await conn.fetchval(
             "SELECT number FROM quotations WHERE org_id = $1 AND source_message_id = $2",

@@ -6,6 +6,8 @@ Understood, one item per comma/semicolon/"and" separated part:
 * ``500 pcs of steel bottle``, ``500 pieces steel bottle``, ``500 units of ...``
 * ``500个保温杯``, ``保温杯 500件``, ``500 套 ...``
 * ``500 unidades de botella``, ``500 piezas de ...``
+* quantities in words before a unit: ``五百个``, ``quinientas unidades``, ``five hundred pcs``
+* in a staff's request, a bare quantity before a catalog product: ``500 bottles``
 
 plus a currency (``USD``, ``EUR``, ``RMB``, ``美元``, ``euros``...) and an Incoterm with an
 optional place (``FOB Ningbo``) anywhere in the text. Products are matched by SKU first, then
@@ -21,6 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from storage.repositories.products import Product
+
+from .numbers import WORDS_NUMERAL, ZH_NUMERAL, digits_before, word_number, zh_number
 
 INCOTERMS = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
 CURRENCY_WORDS = {
@@ -63,6 +67,15 @@ _FORMS = (
     re.compile(_QTY + r"\s*(?P<unit>" + _ZH_UNITS + r")\s*(?:的\s*)?(?P<ref>.+)"),
     re.compile(r"(?P<ref>.+?)\s*" + _QTY + r"\s*(?P<unit>" + _ZH_UNITS + r")\s*$"),
 )
+# Quantities in words, only right before a unit or an "x" (see numbers.py).
+_BEFORE_WORD_UNIT = r"\s*(?:[x×*]\s|(?:" + _EN_UNITS + "|" + _ES_UNITS + r")\b)"
+_BEFORE_ZH_UNIT = r"\s*(?:" + _ZH_UNITS + ")"
+# A bare quantity before a product ("500 bottles", "500 botellas", "500保温杯"): only in a
+# staff's quote request, and only when the rest names a catalog product. Not a measure
+# ("500 ml bottle" is a size, not 500 bottles).
+_BARE = re.compile(
+    _QTY + r"(?:\s+(?!(?:ml|l|g|cm|mm|oz|lbs?|gsm|w|v)\b)|(?=[\u4e00-\u9fff]))(?P<ref>.+)", re.I
+)
 # A comma splits items unless it groups thousands (1,000 x SKU-1).
 _SPLIT = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|[;\n，；、。]|\s+and\s+|\s+y\s+|和|以及|还有")
 _TRAILING = re.compile(r"\s+(?:en|in|de|por|for|at|a)$", re.I)
@@ -97,10 +110,16 @@ class ParsedRequest:
         return [item for item in self.items if item.product is not None]
 
 
-def parse_request(text: str, products: Sequence[Product]) -> ParsedRequest:
-    """Items, currency and Incoterm stated in ``text`` (see the module docstring)."""
+def parse_request(
+    text: str, products: Sequence[Product], *, bare_quantities: bool = True
+) -> ParsedRequest:
+    """Items, currency and Incoterm stated in ``text`` (see the module docstring).
+
+    ``bare_quantities``: also read "500 bottles" (a number, then a catalog product, no
+    unit). Staff asking for a quote mean it; a customer's message is only quoted on the
+    explicit forms (``agents.quotes.intent``), so "I got 2 bottles broken" drafts no quote."""
     request = ParsedRequest()
-    rest = text
+    rest = spelled_quantities(text)
     if found := _INCOTERM.search(rest):
         request.incoterm = found.group(1).upper()
         place = found.group(2)
@@ -113,13 +132,19 @@ def parse_request(text: str, products: Sequence[Product]) -> ParsedRequest:
         request.currency = CURRENCY_WORDS[found.group(1).lower()]
         rest = rest[: found.start()] + " " + rest[found.end() :]
     for part in _SPLIT.split(rest):
-        item = _item(part.strip(), products)
+        item = _item(part.strip(), products, bare_quantities)
         if item is not None:
             request.items.append(item)
     return request
 
 
-def _item(part: str, products: Sequence[Product]) -> RequestedItem | None:
+def spelled_quantities(text: str) -> str:
+    """``text`` with quantities in words written in digits ("五百个" → "500个")."""
+    text = digits_before(text, ZH_NUMERAL, _BEFORE_ZH_UNIT, zh_number)
+    return digits_before(text, WORDS_NUMERAL, _BEFORE_WORD_UNIT, word_number)
+
+
+def _item(part: str, products: Sequence[Product], bare: bool = False) -> RequestedItem | None:
     part = _NOISE.sub("", part).strip(" .?!:：？！")
     if not part:
         return None
@@ -134,6 +159,12 @@ def _item(part: str, products: Sequence[Product]) -> RequestedItem | None:
         unit = found.groupdict().get("unit")
         unit = _UNIT_NAMES.get(unit.lower(), unit) if unit else None
         return RequestedItem(ref, quantity, unit, match_product(ref, products))
+    if bare and (found := _BARE.fullmatch(part)):
+        quantity = _quantity(found.group("qty"))
+        ref = _TRAILING.sub("", found.group("ref").strip(" .?!:：？！"))
+        product = match_product(ref, products) if ref else None
+        if quantity and quantity > 0 and product is not None:
+            return RequestedItem(ref, quantity, None, product)
     return None
 
 

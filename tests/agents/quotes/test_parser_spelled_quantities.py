@@ -1,0 +1,67 @@
+"""Quantities in words and bare quantities in quote requests.
+
+Regressions: "我要五百个保温杯", "quinientas unidades de botella" and "five hundred pcs of ..."
+found no items ("no items found in the request"), and a staff's "/quote Ana 500 bottles"
+was refused though "bottle" names a catalog product.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from agents.quotes.numbers import word_number, zh_number
+from agents.quotes.parser import parse_request
+
+from .test_parser import CATALOG
+
+
+def found(text: str, **kwargs):
+    request = parse_request(text, CATALOG, **kwargs)
+    return [(i.product.sku if i.product else i.description, i.quantity) for i in request.items]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我要五百个保温杯", [("TB-9", 500)]),
+        ("两千五百件SKU-2，一千零五十个保温杯", [("SKU-2", 2500), ("TB-9", 1050)]),
+        ("quinientas unidades de botella térmica", [("TB-9", 500)]),
+        ("mil quinientas piezas de SKU-2 y doscientas unidades de SKU-1",
+         [("SKU-2", 1500), ("SKU-1", 200)]),
+        ("five hundred pcs of steel bottle", [("SKU-1", 500)]),
+        ("one hundred and fifty pcs of SKU-1 and two dozen sets of SKU-2",
+         [("SKU-1", 150), ("SKU-2", 24)]),
+        ("I need a thousand pcs of SKU-1", [("SKU-1", 1000)]),
+    ],
+)  # fmt: skip
+def test_quantities_in_words(text, expected):
+    assert found(text) == [(sku, Decimal(qty)) for sku, qty in expected]
+
+
+def test_numerals_inside_product_names_are_left_alone():
+    # Only a numeral right before a unit is a quantity: "一次性" (disposable) is not 1.
+    assert found("一次性杯子") == []
+    assert zh_number("五百") == 500 and zh_number("两万") == 20000
+    assert word_number("mil quinientas") == 1500 and word_number("hello") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("can you quote 500 steel bottles?", [("SKU-1", 500)]),
+        ("500保温杯", [("TB-9", 500)]),
+        ("Hi, 300 Bamboo lids and 20 x SKU-1", [("SKU-2", 300), ("SKU-1", 20)]),
+    ],
+)
+def test_bare_quantities_before_a_catalog_product(text, expected):
+    assert found(text) == [(sku, Decimal(qty)) for sku, qty in expected]
+
+
+def test_bare_quantities_are_not_read_in_customer_messages_or_as_sizes():
+    # A customer's message is quoted only on explicit forms: this is a complaint.
+    assert found("I got 2 steel bottles broken", bare_quantities=False) == []
+    # "500 ml" is a size, and a number before something not in the catalog is no item.
+    assert found("500 ml steel bottle") == []
+    assert found("we sold 500 chairs") == []
