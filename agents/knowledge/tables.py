@@ -3,7 +3,8 @@ become text rows.
 
 A sheet is an FAQ when one of its first rows names a question column and an answer column, in
 English, Chinese or Spanish (``question``/``answer``, ``Q``/``A``, ``pregunta``/``respuesta``,
-``问题``/``答案``, ``问``/``答`` ...); optional ``language`` and ``category`` columns are kept. Any
+``问题``/``答案``, ``问``/``答`` ..., or a longer header with such a word in it: "Customer
+question", "Preguntas frecuentes"); optional ``language`` and ``category`` columns are kept. Any
 other table is read as one line per row, ``"Header: value; Header: value"``, so a price list is
 still searchable.
 """
@@ -50,15 +51,65 @@ def header_key(value: str) -> str:
     return _HEADER_NOISE.sub("", value.strip().lower())
 
 
+# Words that make a longer header name a role ("Customer question", "Preguntas frecuentes",
+# "Answer text", "客户问题描述"): Latin words are matched whole, Chinese ones as substrings.
+_ROLE_WORDS: dict[str, frozenset[str]] = {
+    "question": frozenset(
+        {"question", "questions", "pregunta", "preguntas", "faq", "faqs", "query", "queries"}
+        | {"pergunta", "perguntas", "frage", "fragen", "问题", "問題", "提问", "提問"}
+    ),
+    "answer": frozenset(
+        {"answer", "answers", "reply", "replies", "response", "responses", "respuesta"}
+        | {"respuestas", "resposta", "respostas", "réponse", "reponse", "antwort", "答案"}
+        | {"回答", "答复", "答覆", "回复", "回覆", "解答"}
+    ),
+    "language": frozenset({"language", "lang", "locale", "idioma", "语言", "語言", "语种"}),
+    "category": frozenset(
+        {"category", "categories", "topic", "categoria", "categoría", "tema", "类别", "分类"}
+    ),
+}
+# A cell that names a question's number or id ("Question ID", "问题编号") is not its text.
+_ID_WORDS = frozenset({"id", "no", "nr", "num", "number", "número", "numero", "#"})
+_ID_CJK = ("编号", "序号", "編號", "序號")
+_WORD = re.compile(r"[^\W\d_]+|#", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _worded_roles(cell: str) -> set[str]:
+    """The roles a longer header names by one of its words (empty for an id column)."""
+    text = cell.strip().lower()
+    words = set(_WORD.findall(text))
+    if words & _ID_WORDS or any(mark in text for mark in _ID_CJK):
+        return set()
+    roles = set()
+    for role, stems in _ROLE_WORDS.items():
+        for stem in stems:
+            if (stem in text) if _CJK.search(stem) else (stem in words):
+                roles.add(role)
+                break
+    return roles
+
+
 def faq_columns(header: Sequence[str]) -> dict[str, int] | None:
     """Column index of each FAQ role found in ``header``, or None unless it has both a question
-    and an answer column (the first matching column wins)."""
+    and an answer column.
+
+    An exact name (``Question``, ``问题``, ``Q``) wins; otherwise the first header with one
+    role's word in it ("Customer question", "Our answer"). A header naming two roles ("Q&A",
+    "Question and answer") names neither.
+    """
     found: dict[str, int] = {}
     for index, cell in enumerate(header):
         key = header_key(cell)
         for role, names in _ALIASES.items():
             if key in names and role not in found:
                 found[role] = index
+    taken = set(found.values())
+    for index, cell in enumerate(header):
+        roles = _worded_roles(cell) if index not in taken else set()
+        if len(roles) == 1 and (role := roles.pop()) not in found:
+            found[role] = index
+            taken.add(index)
     return found if {"question", "answer"} <= found.keys() else None
 
 

@@ -10,7 +10,7 @@ import pytest
 from agents.errors import IngestError
 from agents.knowledge.parsed import decode_text, guess_language, normalize_language
 from agents.knowledge.readers import READERS, read_file
-from agents.knowledge.tables import faq_columns
+from agents.knowledge.tables import CsvReader, faq_columns
 
 from .conftest import FIXTURES, make_docx, make_xlsx
 from .pdfgen import minimal_pdf
@@ -151,17 +151,52 @@ def test_xlsx_faq_sheet_and_price_sheet(tmp_path: Path) -> None:
         ["问", "答"],
         ["问题：", "回答"],
         ["id", "Category", "Question", "Answer", "Language"],
+        # Longer names merchants write: a role's word inside the header.
+        ["Customer question", "Our answer"],
+        ["Frequently asked question", "Answer text"],
+        ["Preguntas frecuentes", "Respuestas"],
+        ["客户问题描述", "标准回复"],
+        ["Question (EN)", "Answer (EN)"],
+        ["Question ID", "Question text", "Answer"],
+        ["问题编号", "问题", "答案"],
     ],
 )
 def test_faq_headers_are_recognised_in_english_chinese_and_spanish(header: list[str]) -> None:
     columns = faq_columns(header)
     assert columns is not None
-    assert header[columns["question"]] and header[columns["answer"]]
+    question, answer = header[columns["question"]], header[columns["answer"]]
+    assert question and answer
+    assert not any(mark in question.lower() for mark in ("id", "编号"))  # the text, not its id
 
 
-@pytest.mark.parametrize("header", [["name", "price"], ["Question", "Notes"], ["问题", "备注"]])
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["name", "price"],
+        ["Question", "Notes"],
+        ["问题", "备注"],
+        ["Q&A", "Notes"],
+        ["Questions and answers about our shop", ""],  # a title row names neither role
+        ["Answered by", "Question"],
+    ],
+)
 def test_tables_without_both_columns_are_not_faqs(header: list[str]) -> None:
     assert faq_columns(header) is None
+
+
+def test_a_csv_with_worded_headers_and_extra_columns_becomes_faqs() -> None:
+    data = (
+        "\ufeffNo.;Customer question;Our answer;Internal notes\n"
+        "1;Do you ship to Australia?;Yes, in 8-12 days.;check\n"
+        ";;;\n"
+        "2;Can I get a sample?;Samples cost 20 USD.;\n"
+    ).encode()
+    parsed = CsvReader().read(data, "faq.csv")
+    assert [(f.question, f.answer) for f in parsed.faqs] == [
+        ("Do you ship to Australia?", "Yes, in 8-12 days."),
+        ("Can I get a sample?", "Samples cost 20 USD."),
+    ]
+    assert not parsed.sections
 
 
 def test_optional_faq_columns_are_found() -> None:
