@@ -171,8 +171,10 @@ class WeChatAdapter(ChannelAdapter):
     def _safe_mode(self, request: WebhookRequest) -> bool:
         # Without a key we can't open the envelope; compatibility mode also sends the fields in
         # clear under the plain signature, so fall back to that.
+        # WeChat marks safe mode with encrypt_type=aes; a msg_signature alone (as WeCom sends
+        # it, and as hand-written senders do) means an envelope too, which we can check.
         aes = request.query.get("encrypt_type", "").lower() == "aes"
-        return aes and self._crypto is not None
+        return (aes or "msg_signature" in request.query) and self._crypto is not None
 
     # --- outbound --------------------------------------------------------------------------
     async def send(self, message: OutboundMessage) -> SendReceipt:

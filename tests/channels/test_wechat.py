@@ -322,6 +322,15 @@ def test_safe_mode_round_trip() -> None:
     assert (message.text, message.external_message_id) == ("你好 safe", "42")
 
 
+def test_safe_mode_envelope_without_encrypt_type_is_opened() -> None:
+    # msg_signature + Encrypt without encrypt_type=aes: still a signed envelope, not a downgrade.
+    xml = xml_message("text", "<Content>no flag</Content><MsgId>43</MsgId>")
+    query, body = encrypt_inbound(xml, TOKEN, AES_KEY, APP_ID)
+    query = {k: v for k, v in query.items() if k not in ("encrypt_type", "signature")}
+    (message,) = receive(make_adapter(encoding_aes_key=AES_KEY), query, body).messages
+    assert message.text == "no flag"
+
+
 def _safe(**changes: str) -> tuple[dict, bytes]:
     query, body = encrypt_inbound(xml_message("text"), TOKEN, AES_KEY, APP_ID)
     query.update(changes)
