@@ -304,6 +304,7 @@ class _AliasEnvSource(PydanticBaseSettingsSource):
 
 def load_settings(config_file: Path | None = None) -> Settings:
     """Load and validate settings; raise :class:`ConfigError` naming every bad key."""
+    _refuse_unknown_env_sections()
     layers = [_read_yaml(config_file or DEFAULT_CONFIG_FILE)]
     override = os.environ.get(OVERRIDE_FILE_ENV)
     if override:
@@ -315,6 +316,27 @@ def load_settings(config_file: Path | None = None) -> Settings:
         return Settings(**merged)
     except ValidationError as err:
         raise ConfigError(_describe(err)) from err
+
+
+def _refuse_unknown_env_sections() -> None:
+    # pydantic-settings silently skips TRADEMATE__X__KEY when X is not a section, so a typo
+    # in the section name (TRADEMATE__SEVER__PORT) would be ignored; extra="forbid" only
+    # catches unknown keys inside a known section.
+    sections = set(Settings.model_fields)
+    unknown = sorted(
+        name
+        for name in os.environ
+        if name.upper().startswith(ENV_PREFIX)
+        and name[len(ENV_PREFIX) :].split("__", 1)[0].lower() not in sections
+    )
+    if unknown:
+        raise ConfigError(
+            "invalid configuration:\n"
+            + "\n".join(
+                f"  {name}: no such section (sections: {', '.join(sorted(sections))})"
+                for name in unknown
+            )
+        )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
