@@ -176,7 +176,8 @@ def _quantity(text: str) -> Decimal | None:
 
 
 def match_product(ref: str, products: Sequence[Product]) -> Product | None:
-    """The catalog product ``ref`` names: an exact SKU, else the longest name/keyword in it."""
+    """The catalog product ``ref`` names: an exact SKU, else the longest name/keyword in it,
+    else the only product whose name contains all of ``ref``."""
     needle = ref.lower()
     for product in products:
         if product.sku.lower() == needle or re.search(
@@ -189,4 +190,24 @@ def match_product(ref: str, products: Sequence[Product]) -> Product | None:
             name = name.lower().strip()
             if len(name) >= 2 and name in needle and (best is None or len(name) > best[0]):
                 best = (len(name), product)
-    return best[1] if best else None
+    if best:
+        return best[1]
+    return _named_in_one(needle, products)
+
+
+def _named_in_one(needle: str, products: Sequence[Product]) -> Product | None:
+    """The one product whose name holds the whole reference ("保温杯" in "不锈钢保温杯
+    500ml", "bottles" in "Steel Vacuum Bottle"); None when none or several do (a guess
+    between products would price the wrong thing)."""
+    needle = needle.strip()
+    forms = {needle, re.sub(r"(?<=[a-z])(?:es|s)$", "", needle), re.sub(r"s$", "", needle)}
+    forms = {f for f in forms if len(f) >= (2 if re.search(r"[\u4e00-\u9fff]", f) else 3)}
+    if not forms:
+        return None
+    hits = {
+        product.id: product
+        for product in products
+        for name in (product.name, product.name_en or "")
+        if any(form in name.lower() for form in forms)
+    }
+    return next(iter(hits.values())) if len(hits) == 1 else None

@@ -12,6 +12,8 @@ import re
 from decimal import Decimal
 
 from agents.quotes import QuoteError
+from agents.quotes.labels import amount, quantity
+from agents.quotes.parser import spelled_quantities
 from agents.quotes.service import CreatedQuote, QuoteService, find_customer
 from agents.quotes.terms import QuoteDefaults
 from storage.errors import Conflict, NotFound
@@ -57,11 +59,13 @@ def summary(created: CreatedQuote) -> str:
     q = created.quote
     lines = [f"Quotation {q.number} for {created.customer_name} ({q.language}, {created.engine})"]
     for item in created.items:
+        # Written as the PDF and --json write them: "500 × 2.10 = 1050.00" (the columns'
+        # own scale printed "2.1" and "1050.0000").
         lines.append(
-            f"• {item.sku} {item.name}: {item.quantity.normalize():f} {item.unit} × "
-            f"{item.unit_price.normalize():f} = {item.line_total} {q.currency}"
+            f"• {item.sku} {item.name}: {quantity(item.quantity)} {item.unit} × "
+            f"{amount(item.unit_price, 4)} = {amount(item.line_total)} {q.currency}"
         )
-    lines.append(f"Total: {q.total} {q.currency}")
+    lines.append(f"Total: {amount(q.total)} {q.currency}")
     if q.base_currency:
         lines.append(f"Rate: 1 {q.base_currency} = {q.exchange_rate.normalize():f} {q.currency}")
     place = f" {q.incoterm_place}" if q.incoterm_place else ""
@@ -74,7 +78,9 @@ def summary(created: CreatedQuote) -> str:
 
 
 def split_customer(args: str) -> tuple[str, str]:
-    """ "Lucía García 500 x SKU-1, ..." → ("Lucía García", "500 x SKU-1, ...")."""
+    """ "Lucía García 500 x SKU-1, ..." → ("Lucía García", "500 x SKU-1, ..."); quantities
+    in words count ("王伟 五百个保温杯", "Ana quinientas unidades de SKU-1")."""
+    args = spelled_quantities(args)
     found = _ITEMS_START.search(args)
     if found is None or not args[: found.start()].strip():
         raise QuoteError("usage: /quote CUSTOMER 500 x SKU-1, 200 x SKU-2 USD FOB")

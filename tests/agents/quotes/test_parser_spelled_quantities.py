@@ -7,6 +7,7 @@ was refused though "bottle" names a catalog product.
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -65,3 +66,26 @@ def test_bare_quantities_are_not_read_in_customer_messages_or_as_sizes():
     # "500 ml" is a size, and a number before something not in the catalog is no item.
     assert found("500 ml steel bottle") == []
     assert found("we sold 500 chairs") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("500 pcs of bottles", [("SKU-1", 500)]),
+        ("300 pcs of lids", [("SKU-2", 300)]),
+        ("200个保温", [("TB-9", 200)]),
+    ],
+)
+def test_a_reference_inside_one_product_name_finds_it(text, expected):
+    # Regression: buyers write part of the name ("bottles" for "Steel bottle"); that was
+    # an unknown product, never quoted.
+    assert found(text) == [(sku, Decimal(qty)) for sku, qty in expected]
+
+
+def test_a_reference_inside_several_product_names_stays_unknown():
+    glass = CATALOG[0].model_copy(
+        update={"id": uuid.uuid4(), "sku": "SKU-7", "name": "Glass bottle"}
+    )
+    catalog = [*CATALOG, glass]
+    request = parse_request("500 pcs of bottles", catalog)
+    assert [(i.description, i.product) for i in request.items] == [("bottles", None)]
