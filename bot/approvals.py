@@ -39,6 +39,12 @@ log = logging.getLogger(__name__)
 
 # action → the suggestion's status afterwards
 ACTIONS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escalate": "escalated"}
+# Drafts retrieval must not learn as answers when approved unchanged: greetings, thank-yous,
+# apologies and hand-off notes answer nothing and name this customer (a later customer asking
+# the same would be drafted "Thanks for your message Lucia!" at FAQ confidence), and catalog
+# answers quote today's prices (prices come only from the catalog; a learned one goes stale).
+# A person's edit is always learned: their words are the correction.
+UNLEARNED_KINDS = frozenset({"template", "handoff", "llm_handoff", "catalog"})
 # Roles that may decide; ``readonly`` staff may look only.
 DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
 # A suggestion can still be decided in these states; an escalated one waits for a decision
@@ -243,8 +249,11 @@ async def refuse_closed_window(
 async def _learn(
     conn: Connection, suggestion: Suggestion, user: User, answer: str, *, edited: bool
 ) -> None:
-    """An approved (or corrected) answer to a customer's question becomes a corpus entry."""
+    """An approved (or corrected) answer to a customer's question becomes a corpus entry;
+    an approved draft of an :data:`UNLEARNED_KINDS` kind does not."""
     if suggestion.kind != "reply" or suggestion.message_id is None:
+        return
+    if not edited and suggestion.metadata.get("kind") in UNLEARNED_KINDS:
         return
     question = await conn.fetchval(
         "SELECT content FROM messages WHERE org_id = $1 AND id = $2",
