@@ -25,6 +25,11 @@ CUES: dict[str, tuple[str, ...]] = {
         "喜欢", "满意", "好评", "很好", "超赞", "棒", "赞", "推荐", "完美", "好看", "好吃",
         "漂亮", "精美", "惊喜", "靠谱", "物超所值", "爱了", "开心", "舒服", "贴心", "用心",
         "不错", "回购", "一流", "感动",
+        # Review vocabulary (long product, hotel, book and film reviews).
+        "encantad*", "estupend*", "comodisim*", "sorprendid*", "imprescindible*",
+        "volveremos", "volveria", "recomiend*", "satisfech*", "muy buen*", "merece la pena",
+        "vale la pena", "una joya", "well made", "exceeded", "highly",
+        "好用", "值得", "性价比", "干净", "方便", "周到",
     ),
     "thanks": (
         "thanks", "thank", "thx", "ty", "appreciate*", "gracias", "agradez*", "obrigad*",
@@ -47,6 +52,10 @@ CUES: dict[str, tuple[str, ...]] = {
         "生气", "气死", "太慢", "没收到", "还没到", "不发货", "发错", "少发", "离谱", "过分",
         "不像话", "恶劣", "差评", "难闻", "掉色", "掉漆", "开胶", "粗糙", "虚假", "拉黑",
         "不理", "没人", "抢钱", "不行", "烂",
+        "aburrid*", "previsible", "arrepient*", "dinero tirado", "averia*", "se rompio",
+        "se estropeo", "no funciona", "no funcionaba", "ni contesta*", "peor",
+        "waste of money", "stopped working", "not worth", "regret", "returning it",
+        "后悔", "坑", "别买", "不值", "不推荐", "一般般", "没法", "退货",
     ),
     "anger": (
         "scam", "fraud", "theft", "chargeback", "lawyer", "police", "report you", "worst",
@@ -208,6 +217,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "pickup", "envio*", "envian", "enviar", "entrega*", "paqueteria", "domicilio",
         "recoger", "frete", "entrega", "correios", "livr*", "expedi*",
         "运费", "发货", "快递", "物流", "包邮", "寄", "送到", "自提", "几天到", "发到",
+        "空运", "海运", "陆运", "运到", "顺丰", "到货", "air freight", "sea freight",
+        "envio aereo", "envio maritimo", "por barco",
     ),
     "availability": (
         "available", "availability", "in stock", "back in stock", "do you have", "still have",
@@ -292,6 +303,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "can i", "are you", "is there", "que", "como", "cuando", "donde", "cual", "hay",
         "puedo", "quanto", "qual", "quando", "onde", "est-ce", "quel", "quelle",
         "吗", "呢", "什么", "怎么", "几", "哪", "是否", "能不能", "可以",
+        # How long / roughly: "空运到新加坡大概几天" asks, though it has no "吗". The "A不A"
+        # questions ("支不支持", "大不大") are counted by a pattern in signals.py.
+        "多久", "多长时间", "多少天", "大概", "请问",
     ),
 }
 # fmt: on
@@ -300,6 +314,16 @@ CUES: dict[str, tuple[str, ...]] = {
 # model's input width and strand every saved model).
 # fmt: off
 RULE_CUES: dict[str, tuple[str, ...]] = {
+    # A trader introducing their business (a distributor, a shop that wants to stock the
+    # product): with only their own website as a link, that is a lead, not spam.
+    "business": (
+        "distribute", "distributor*", "distribution", "wholesale", "reseller", "resell",
+        "importer", "we import", "stock your", "carry your", "trade terms", "retailer",
+        "distribu*", "mayoreo", "al por mayor", "mayorista*", "importador*", "importamos",
+        "revender", "revendedor*", "representamos", "nuestra tienda", "distribuimos",
+        "atacado", "revendedor", "grossiste", "revendeur",
+        "代理", "采购", "批发", "进货", "经销", "分销", "进口商", "拿货",
+    ),
     # A scam's promotion: somewhere to click or someone to contact, or what is sold there.
     # Discount words ("off", "descuento", "折") are not here: a customer says them too.
     "contact_promo": (

@@ -27,6 +27,9 @@ _SPAM_MARKS = (
     "seo",
     "contact_promo",
 )
+# A spam prediction a trader's own website does not earn: a link and nothing else of spam's
+# (no handle, phone, scam vocabulary or promotion words) next to words of a trade lead.
+_SPAM_MARKS_BESIDES_URL = tuple(m for m in _SPAM_MARKS if m != "url") + ("promo",)
 # A message dressed up as a turn of the conversation's machinery ("SYSTEM: ...").
 _ROLE_PREFIX = re.compile(r"^\W*(?:system|assistant|admin|developer|系统)\s*[:：\]]", re.IGNORECASE)
 # What a manipulating customer is after when they name a deal or a price. Not a quantity or
@@ -46,6 +49,8 @@ def category(predicted: Category, found: Signals, text: str = "") -> Category:
     shop, great price!" is praise). A role prefix alone ("SYSTEM: ...") lifts only a message
     that names a deal; otherwise it is the phishing costume it usually is.
     """
+    if predicted == "spam" and business_lead(found):
+        return "purchase_intent"
     if predicted != "spam" or found.has(*_SPAM_MARKS):
         return predicted
     cued = found.has("manipulation")
@@ -54,6 +59,16 @@ def category(predicted: Category, found: Signals, text: str = "") -> Category:
     if found.has(*_DEAL):
         return "purchase_intent"
     return "other" if cued else predicted
+
+
+def business_lead(found: Signals) -> bool:
+    """A distributor or shop writing with its own website ("We distribute in Mexico, see
+    www.example-distrib.mx, interested in wholesale"): the link is where they show who they
+    are, and a link alone makes the model say spam. A link with any other mark of spam (a
+    handle, a phone number, scam words, "sale"/"free"/"casino") stays spam."""
+    return bool(
+        found.has("url") and found.has("business") and not found.has(*_SPAM_MARKS_BESIDES_URL)
+    )
 
 
 # Per category, the first sub-intent whose cues are present wins; the order puts the more
@@ -118,8 +133,8 @@ _FALLBACK = {
 
 def sub_intent(category: str, found: Signals, *, lifted: bool = False) -> str | None:
     """The first matching sub-intent of ``category``. ``lifted``: ``category()`` took the
-    message out of spam, and "manipulation" says why."""
-    if lifted:
+    message out of spam; "manipulation" says why, unless it was a trade lead."""
+    if lifted and not business_lead(found):
         return "manipulation"
     for name, cues in SUB_INTENT_RULES.get(category, ()):
         if found.has(*cues):

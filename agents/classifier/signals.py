@@ -51,9 +51,27 @@ QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _BIG_NUMBER = re.compile(r"\d[\d,.]{2,}|[百千万]")
+# Chinese "A-not-A" questions: 支不支持, 能不能, 有没有, 大不大, 是不是. They ask without a
+# question particle or mark, and the cue table cannot list every verb and adjective.
+A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Negation of a sentiment cue: "not worth it", "no lo recomiendo", "不满意" say the opposite
+# of their cue word, and "no tengo queja", "you never disappoint", "不差" say nothing bad.
+# A negated positive counts as negative; a negated negative does not count (nor does a
+# negator that is itself a negative cue, like "never"). Latin: a negator among the two
+# tokens before the cue; Chinese: 不/没 just before it, or before an adverb just before it
+# ("不太满意").
+# fmt: off
+_NEGATORS = frozenset((
+    "no", "not", "never", "nunca", "ni", "sin", "jamas", "without", "don't", "doesn't",
+    "didn't", "isn't", "wasn't", "won't", "can't", "dont", "doesnt", "didnt", "isnt", "wasnt",
+    "cannot", "nao", "pas",
+))
+# fmt: on
+_CJK_NEGATED = re.compile(r"(?:[不没]|[不没][太很够怎是大])$")
+_SENTIMENT = ("positive", "negative")
 
 
 class _CueIndex:
@@ -82,24 +100,37 @@ class _CueIndex:
         hits: dict[str, int] = {}
         tokens = _LATIN_TOKEN.findall(folded)
         for i, token in enumerate(tokens):
+            negator = next((t for t in tokens[max(0, i - 2) : i] if t in _NEGATORS), None)
             for size in range(1, min(self.longest, len(tokens) - i) + 1):
                 for name in self.phrases.get(tuple(tokens[i : i + size]), ()):
-                    hits[name] = hits.get(name, 0) + 1
+                    _add(hits, name, negator)
             for stem, name in self.prefixes.get(token[:2], ()):
                 if token.startswith(stem):
-                    hits[name] = hits.get(name, 0) + 1
+                    _add(hits, name, negator)
         if _CJK_CHAR.search(folded):
             # Substring counts, overlapping on purpose: "发货了吗" is both an order-status
             # phrase and a question ("吗").
             for term, names in self.cjk_terms.items():
-                found = folded.count(term)
-                if found:
+                start = folded.find(term)
+                while start >= 0:
+                    negated = bool(_CJK_NEGATED.search(folded[max(0, start - 2) : start]))
                     for name in names:
-                        hits[name] = hits.get(name, 0) + found
+                        _add(hits, name, "不" if negated else None)
+                    start = folded.find(term, start + 1)
         return hits
 
 
+def _add(hits: dict[str, int], name: str, negator: str | None) -> None:
+    if negator is None or name not in _SENTIMENT:
+        hits[name] = hits.get(name, 0) + 1
+    elif name == "positive":
+        hits["negative"] = hits.get("negative", 0) + 1
+    elif negator in _NEGATIVE_NEGATORS and hits.get("negative"):
+        hits["negative"] -= 1  # "never disappoints": the "never" counted a moment ago
+
+
 _INDEX = _CueIndex({**CUES, **RULE_CUES})
+_NEGATIVE_NEGATORS = frozenset(t for t in _NEGATORS if _INDEX.count(t).get("negative"))
 # The model's cue columns; RULE_CUES are counted too, but only the rules read them.
 CUE_NAMES: tuple[str, ...] = tuple(CUES)
 SHAPE_NAMES: tuple[str, ...] = (
@@ -137,6 +168,9 @@ def signals(text: str) -> Signals:
     folded = fold(text)
     stripped = URL.sub(" ", folded)  # words inside a link are not the customer's words
     cues = _INDEX.count(stripped)
+    asked = len(A_NOT_A.findall(stripped))
+    if asked:
+        cues["question_word"] = cues.get("question_word", 0) + asked
     quantity = QUANTITY.search(stripped)
     letters = [ch for ch in text if ch.isalpha()]
     upper = sum(ch.isupper() for ch in letters)
