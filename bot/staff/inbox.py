@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from storage.errors import NotFound
 
+from ..paging import page_number
 from .commands import Button, CommandContext, Reply, callback, command
 
 log = logging.getLogger(__name__)
@@ -43,13 +44,12 @@ def _buttons(suggestion_id: uuid.UUID | str) -> list[list[Button]]:
 
 @command("inbox", help="/inbox — drafts waiting for a decision", min_role="readonly")
 async def inbox(ctx: CommandContext) -> list[Reply]:
-    page = int(ctx.args) if ctx.args.isdigit() and int(ctx.args) > 0 else 1
-    return await _page(ctx, page)
+    return await _page(ctx, page_number(ctx.args))
 
 
 @callback("ib", min_role="readonly")
 async def inbox_page(ctx: CommandContext) -> list[Reply]:
-    return await _page(ctx, int(ctx.args) if ctx.args.isdigit() else 1)
+    return await _page(ctx, page_number(ctx.args))
 
 
 async def _page(ctx: CommandContext, page: int) -> list[Reply]:

@@ -7,6 +7,7 @@ import logging
 from aiohttp import web
 
 from ..approvals import InvalidDecision
+from ..paging import page_number
 from . import queries
 from .viewer import (
     flash,
@@ -33,7 +34,7 @@ DONE = {
 async def inbox(request: web.Request) -> web.Response:
     who = viewer(request)
     size = state(request).services.settings.web.page_size
-    page = max(_int(request.query.get("page"), 1), 1)
+    page = page_number(request.query.get("page", ""))
     async with state(request).services.pool.acquire() as conn:
         cards = await queries.inbox_cards(conn, who.org_id, limit=size, offset=(page - 1) * size)
         total = await queries.count_open(conn, who.org_id)
@@ -81,10 +82,3 @@ async def decide(request: web.Request) -> web.Response:
         by = f"by {decided['reviewer']}" if decided["reviewer"] else "automatically"
         await flash(request, "warn", f"Already {decided['status']} {by}: nothing was sent.")
     return see_other(back)
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value is not None else default
-    except ValueError:
-        return default
