@@ -18,6 +18,13 @@ edited, or of another vector space) is embedded on the spot through the shared
 same query vector. Word overlap (~0) against e5 cosines (~0.75-0.9) would bury exactly the fact
 the customer gave seconds ago ("Needs 500 pcs" behind the old "Needs 100 pcs").
 
+One bad memory must not hold the others back (rows are claimed oldest first, so it would head
+every batch): a batch that fails is retried one memory at a time, and a memory that fails while
+others of its batch index is recorded in its row (``vector_failed_at``, migrations/0020) and
+passed over for ``retry_after``, as approved-reply indexing and re-embedding do. The record is
+shared by every worker and survives a restart. When no memory of the batch indexes, the model or
+the store is down, not a row: the error is raised and no memory is blamed.
+
 Memory vectors are not language-centered (:mod:`agents.retrieval.centering`): passages are
 stored as ``embed_documents`` returns them and recall compares them with the raw
 ``embed_query`` vector, both sides uncentered; :attr:`MemoryService.vector_space` records
@@ -33,7 +40,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import numpy as np
@@ -42,6 +49,7 @@ from storage.repositories import memories as memory_repo
 from storage.repositories.memories import Memory
 from storage.vectors import CollectionKind, VectorPoint, VectorStore
 
+from ..knowledge.reembed import RETRY_FAILED_AFTER
 from ..retrieval.base import Embedder
 from ..retrieval.queries import QueryEncoder
 from .ranking import overlap, terms
@@ -53,9 +61,6 @@ log = logging.getLogger(__name__)
 # beyond it, dense recall in Qdrant. Recall returns 5: below a dozen the ranking is mostly
 # importance, and an embedding per message is the pipeline's largest cost.
 DENSE_ABOVE = 12
-# A memory that fails to index this many times while its batch-mates index fine is left out
-# of this process's claims (a bad row must not hold the queue's head forever).
-MAX_INDEX_FAILURES = 3
 
 
 @dataclass(frozen=True)
@@ -73,19 +78,19 @@ class MemoryService:
         embedder: Embedder | None = None,
         queries: QueryEncoder | None = None,
         dense_above: int = DENSE_ABOVE,
+        retry_after: timedelta = RETRY_FAILED_AFTER,
     ) -> None:
         """``queries`` embeds recall questions and memory passages; share the retriever's so a
         message is embedded once for both. Without ``vectors`` and an embedder, recall ranks
-        by word overlap only and nothing is indexed."""
+        by word overlap only and nothing is indexed. ``retry_after``: how long a memory that
+        failed to index on its own is passed over."""
         self.pool = pool
         self.vectors = vectors
         if queries is None and embedder is not None:
             queries = QueryEncoder(embedder)
         self.queries = queries
         self.dense_above = dense_above
-        # Per process, on purpose: a restart (or another worker) tries a given-up row again.
-        self._failures: dict[uuid.UUID, int] = {}
-        self._given_up: set[uuid.UUID] = set()
+        self.retry_after = retry_after
 
     @property
     def vector_space(self) -> str | None:
@@ -235,15 +240,15 @@ class MemoryService:
         content changed since), ``batch`` at a time, at most ``max_batches`` batches (the
         worker's reconciler calls this every pass); returns how many. Rows are
         claimed with ``FOR UPDATE SKIP LOCKED``: two workers never embed the same memory, and
-        an edit waits for the claim, then marks the memory stale again."""
+        an edit waits for the claim, then marks the memory stale again. Raises when a batch
+        fails and none of its memories indexes on its own (see the module docstring)."""
         if self.vectors is None or self.queries is None:
             return 0
         done = 0
-        # Rows that failed in this pass: later batches of the pass must not claim them again
-        # (a failed row stays the oldest unindexed one), so a row counts one failure per pass.
-        failed_now: set[uuid.UUID] = set()
         for _ in range(max_batches):
-            claimed, indexed = await self._index_batch(org_id, batch, failed_now)
+            # A memory recorded as failing in a batch is passed over by the later batches of
+            # the pass too (it would otherwise stay the oldest unindexed one and head them all).
+            claimed, indexed = await self._index_batch(org_id, batch)
             done += indexed
             if claimed < batch:
                 break
@@ -251,65 +256,82 @@ class MemoryService:
             log.info("indexed %d memor%s", done, "y" if done == 1 else "ies")
         return done
 
-    async def _index_batch(
-        self, org_id: uuid.UUID | None, limit: int, failed_now: set[uuid.UUID]
-    ) -> tuple[int, int]:
+    async def _index_batch(self, org_id: uuid.UUID | None, limit: int) -> tuple[int, int]:
         """One claimed batch: (how many were claimed, how many indexed)."""
+        alone: Exception | None = None  # a batch of one failed: raised once the claim is over
         async with self.pool.acquire() as conn, conn.transaction():
             claimed = await memory_repo.claim_unindexed(
-                conn, limit=limit, org_id=org_id, skip=list(self._given_up | failed_now)
+                conn, limit=limit, org_id=org_id, retry_after=self.retry_after
             )
             if not claimed:
                 return 0, 0
             try:
                 await self._upsert(claimed)
-                indexed = claimed
-            except Exception:  # noqa: BLE001 - retried row by row just below
+                indexed = list(claimed)
+            except Exception as err:  # noqa: BLE001 - retried row by row just below
                 if len(claimed) == 1:
-                    raise
-                log.warning(
-                    "indexing %d memories failed; one at a time", len(claimed), exc_info=True
-                )
-                indexed = await self._upsert_one_at_a_time(claimed, failed_now)
+                    alone, indexed = err, []
+                    await self._failed_alone(conn, claimed[0], err)
+                else:
+                    log.warning(
+                        "indexing %d memories failed; one at a time", len(claimed), exc_info=True
+                    )
+                    indexed = await self._upsert_one_at_a_time(claimed)
+                    indexed_ids = {m.id for m in indexed}
+                    await memory_repo.record_failures(
+                        conn, [m.id for m in claimed if m.id not in indexed_ids]
+                    )
             # The point id is the memory id: a crash before this update only means the next
             # pass upserts the same points again.
-            await memory_repo.mark_indexed(conn, [m.id for m in indexed], self.vector_space)
+            if indexed:
+                await memory_repo.mark_indexed(conn, [m.id for m in indexed], self.vector_space)
+        if alone is not None:
+            raise alone
         return len(claimed), len(indexed)
 
-    async def _upsert_one_at_a_time(
-        self, claimed: Sequence[Memory], failed_now: set[uuid.UUID]
-    ) -> list[Memory]:
+    async def _upsert_one_at_a_time(self, claimed: Sequence[Memory]) -> list[Memory]:
         """The memories of a failed batch that index on their own. One that fails while
-        others succeed is the row's problem, not the embedder's or the store's: after
-        ``MAX_INDEX_FAILURES`` such passes this process stops claiming it (its vector_id stays
-        NULL, so recall embeds it on the spot; a restart tries again). When none succeeds the
-        model or store is down: the error is raised and nothing is counted against the rows."""
+        others succeed is the row's problem, not the embedder's or the store's: the caller
+        records it, so no worker claims it for ``retry_after`` (its vector_id stays NULL, so
+        recall embeds it on the spot). When none succeeds the model or store is down: the
+        error is raised and no memory is blamed."""
         indexed: list[Memory] = []
         failed: list[tuple[Memory, Exception]] = []
         for memory in claimed:
             try:
                 await self._upsert([memory])
-            except Exception as err:  # noqa: BLE001 - counted against this row below
+            except Exception as err:  # noqa: BLE001 - recorded against this row by the caller
                 failed.append((memory, err))
             else:
                 indexed.append(memory)
         if not indexed:
             raise failed[0][1]
         for memory, err in failed:
-            failed_now.add(memory.id)
-            count = self._failures[memory.id] = self._failures.get(memory.id, 0) + 1
-            if count >= MAX_INDEX_FAILURES:
-                self._given_up.add(memory.id)
             log.error(
-                "org=%s memory=%s: not indexed (%d time%s%s): %r",
+                "org=%s memory=%s: not indexed (passed over for %s): %r",
                 memory.org_id,
                 memory.id,
-                count,
-                "" if count == 1 else "s",
-                "; skipped until restart" if count >= MAX_INDEX_FAILURES else "",
+                self.retry_after,
                 err,
             )
         return indexed
+
+    async def _failed_alone(self, conn: asyncpg.Connection, memory: Memory, err: Exception) -> None:
+        """A batch of one failed: nothing tells the row from the model or the store, so as a
+        rule nothing is recorded (the caller raises the error). A memory already recorded as
+        failing on its own is recorded again, though: once the others are indexed it is
+        claimed alone, and would otherwise fail (and be logged) on every pass after its first
+        ``retry_after``."""
+        if memory.vector_failed_at is None:
+            return
+        log.error(
+            "org=%s memory=%s: not indexed again (passed over for %s): %r",
+            memory.org_id,
+            memory.id,
+            self.retry_after,
+            err,
+        )
+        await memory_repo.record_failures(conn, [memory.id])
 
     async def _upsert(self, memories: Sequence[Memory]) -> None:
         """Embed ``memories`` and replace their points (one per memory, id = memory id)."""

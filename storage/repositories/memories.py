@@ -1,10 +1,19 @@
-"""Customer memories: facts worth keeping between conversations, visible to staff."""
+"""Customer memories: facts worth keeping between conversations, visible to staff.
+
+Their vectors are written off the message path: a new memory, or one whose content changed, has
+``vector_id`` NULL until the memory indexer (agents.memory.service) claims it
+(:func:`claim_unindexed`) and marks it (:func:`mark_indexed`). A memory that failed to index on
+its own is recorded with :func:`record_failures` (``vector_failed_at``, migrations/0020) and the
+claims pass it over for their ``retry_after``: they take the oldest first, so without the record
+a memory the model chokes on would head every batch. The record is in the row, so every worker
+process sees it, and a restart does not start over.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..db import Connection
 from ..errors import NotFound
@@ -27,6 +36,8 @@ class Memory(Row):
     vector_id: uuid.UUID | None
     # what the vector was embedded with (migrations/0018; None: indexed before it was recorded)
     vector_space: str | None = None
+    # when indexing it last failed on its own (migrations/0020; None: not since it changed)
+    vector_failed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -94,8 +105,10 @@ async def update(
         UPDATE memories SET content = $3, importance = COALESCE($4, importance),
                             source = COALESCE($5, source),
                             source_message_id = COALESCE($6, source_message_id),
-                            -- new content, stale vector: the worker's upkeep re-embeds it
-                            vector_id = CASE WHEN content = $3 THEN vector_id END
+                            -- new content, stale vector: the worker's upkeep re-embeds it,
+                            -- and at once (a failure of the old text says nothing of the new)
+                            vector_id = CASE WHEN content = $3 THEN vector_id END,
+                            vector_failed_at = CASE WHEN content = $3 THEN vector_failed_at END
         WHERE org_id = $1 AND id = $2
         RETURNING *
         """,
@@ -116,23 +129,24 @@ async def claim_unindexed(
     *,
     limit: int,
     org_id: uuid.UUID | None = None,
-    skip: Sequence[uuid.UUID] = (),
+    retry_after: timedelta = timedelta(0),
 ) -> list[Memory]:
     """Lock up to ``limit`` live memories (of one org, or all) without a current vector,
-    oldest first, skipping rows another transaction holds and the ``skip`` ids (call inside
-    a transaction; see ``mark_indexed``)."""
+    oldest first, skipping rows another transaction holds and rows that failed within
+    ``retry_after`` (call inside a transaction; see ``mark_indexed``)."""
     records = await conn.fetch(
         """
         SELECT * FROM memories
         WHERE vector_id IS NULL AND (expires_at IS NULL OR expires_at > now())
-          AND ($2::uuid IS NULL OR org_id = $2) AND NOT (id = ANY($3::uuid[]))
+          AND ($2::uuid IS NULL OR org_id = $2)
+          AND (vector_failed_at IS NULL OR vector_failed_at <= now() - $3::interval)
         ORDER BY created_at
         LIMIT $1
         FOR UPDATE SKIP LOCKED
         """,
         limit,
         org_id,
-        list(skip),
+        retry_after,
     )
     return [Memory.from_record(r) for r in records]
 
@@ -141,12 +155,24 @@ async def mark_indexed(
     conn: Connection, memory_ids: Sequence[uuid.UUID], vector_space: str | None = None
 ) -> None:
     """Their vectors are in Qdrant (the point id is the memory id), embedded in
-    ``vector_space`` (migrations/0018: a memory in another space is embedded again)."""
+    ``vector_space`` (migrations/0018: a memory in another space is embedded again); a past
+    failure is forgotten."""
     await conn.execute(
-        "UPDATE memories SET vector_id = id, vector_space = $2 WHERE id = ANY($1::uuid[])",
+        "UPDATE memories SET vector_id = id, vector_space = $2, vector_failed_at = NULL"
+        " WHERE id = ANY($1::uuid[])",
         list(memory_ids),
         vector_space,
     )
+
+
+async def record_failures(conn: Connection, memory_ids: Sequence[uuid.UUID]) -> None:
+    """Indexing these memories failed on their own (others of their batch indexed): the claims
+    pass them over for their ``retry_after``. Not an edit: ``updated_at`` stays (0020)."""
+    if memory_ids:
+        await conn.execute(
+            "UPDATE memories SET vector_failed_at = now() WHERE id = ANY($1::uuid[])",
+            list(memory_ids),
+        )
 
 
 async def delete(conn: Connection, org_id: uuid.UUID, memory_id: uuid.UUID) -> Memory:

@@ -10,7 +10,6 @@ import pytest
 
 from agents.drafting.offline import OfflineDrafter
 from agents.knowledge.corpus import CorpusIndexer
-from agents.memory import service as memory_service
 from agents.memory.service import MemoryService
 from agents.pipeline import Pipeline
 from agents.retrieval.embedders import HashingEmbedder
@@ -27,9 +26,11 @@ class Failing(HashingEmbedder):
     def __init__(self, bad: str) -> None:
         super().__init__(dim=64)
         self.bad = bad
+        self.refused = 0  # calls refused
 
     def embed_documents(self, texts):
         if any(self.bad in t for t in texts):
+            self.refused += 1
             raise RuntimeError("the model could not embed this")
         return super().embed_documents(texts)
 
@@ -113,18 +114,27 @@ async def test_regression_one_bad_memory_does_not_hold_memory_indexing(pool, cus
     org_id, customer_id = customer
     service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(Failing("bad")))
     await add_memory(pool, org_id, customer_id, "Wants: a bad thing")
-    for attempt in range(memory_service.MAX_INDEX_FAILURES):
-        await add_memory(pool, org_id, customer_id, f"Wants: {attempt + 1} good things")
-        assert await service.index_pending(org_id) == 1  # the batch, then one at a time
+    await add_memory(pool, org_id, customer_id, "Wants: 1 good thing")
+    assert await service.index_pending(org_id) == 1  # the batch, then one at a time
     assert await unindexed(pool, customer_id) == {"Wants: a bad thing"}
-    # Given up on (in this process): no longer claimed, so no longer failing anyone's batch.
+    # Recorded as failing: no longer claimed, so no longer failing anyone's batch.
     await add_memory(pool, org_id, customer_id, "Wants: more good things")
     async with pool.acquire() as conn, conn.transaction():
         claimed = await memory_repo.claim_unindexed(
-            conn, limit=10, org_id=org_id, skip=list(service._given_up)
+            conn, limit=10, org_id=org_id, retry_after=service.retry_after
         )
     assert [m.content for m in claimed] == ["Wants: more good things"]
     assert await service.index_pending(org_id) == 1
+
+
+async def failed_marks(pool, customer_id) -> dict[str, bool]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT content, vector_failed_at IS NOT NULL AS failed FROM memories"
+            " WHERE customer_id = $1",
+            customer_id,
+        )
+    return {r["content"]: r["failed"] for r in rows}
 
 
 async def test_when_nothing_indexes_the_error_is_raised_and_no_row_is_blamed(
@@ -132,25 +142,28 @@ async def test_when_nothing_indexes_the_error_is_raised_and_no_row_is_blamed(
 ):
     org_id, customer_id = customer
     service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(Failing("")))
-    first = await add_memory(pool, org_id, customer_id, "Wants: matte black finish")
+    await add_memory(pool, org_id, customer_id, "Wants: matte black finish")
     await add_memory(pool, org_id, customer_id, "Wants: bamboo lids")
-    for _ in range(memory_service.MAX_INDEX_FAILURES + 1):  # e.g. the model or store is down
+    for _ in range(4):  # e.g. the model or store is down
         with pytest.raises(RuntimeError):
             await service.index_pending(org_id)
-    assert first.id not in service._given_up and not service._given_up
+    assert await failed_marks(pool, customer_id) == {
+        "Wants: matte black finish": False,
+        "Wants: bamboo lids": False,
+    }
     assert len(await unindexed(pool, customer_id)) == 2
 
 
 async def test_regression_a_bad_memory_counts_one_failure_per_pass(pool, customer, vectors):
     """A failed row stays the oldest unindexed one, so every later batch of the same pass
     claimed it again, fell back to one-at-a-time and counted another failure: a row was given
-    up within one pass. Now it counts once per pass and later batches go on without it."""
+    up within one pass. Now its first failure is recorded and later batches go on without it."""
     org_id, customer_id = customer
-    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(Failing("bad")))
+    model = Failing("bad")
+    service = MemoryService(pool, vectors=vectors, queries=QueryEncoder(model))
     await add_memory(pool, org_id, customer_id, "Wants: a bad thing")
     for n in range(5):
         await add_memory(pool, org_id, customer_id, f"Wants: {n} good things")
     assert await service.index_pending(org_id, batch=2, max_batches=8) == 5
     assert await unindexed(pool, customer_id) == {"Wants: a bad thing"}
-    assert [service._failures[m] for m in service._failures] == [1]
-    assert not service._given_up
+    assert model.refused == 2  # its batch, then alone; no later batch of the pass claimed it
