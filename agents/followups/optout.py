@@ -30,6 +30,7 @@ EXACT = frozenset(
         "end",
         "cancel subscription",
         "remove me",
+        "no more messages",
         # zh
         "退订",
         "退訂",
@@ -86,6 +87,46 @@ PHRASES = (
     "cancelar la suscripcion",
     "nao quero mais mensagens",
     "ne plus recevoir",
+    # Said in a sentence rather than as a keyword (black-box QA found these missed).
+    "stop sending me",
+    "stop sending messages",
+    "stop sending these",
+    "stop contacting",
+    "stop messaging",
+    "dont contact me",
+    "dont text me",
+    "do not text me",
+    "dont send me",
+    "do not send me any more",
+    "want to opt out",
+    "不要再联系",
+    "別再聯繫",
+    "别再联系",
+    "别再给我发",
+    "不想再收到",
+    "停止发送",
+    "停止推送",
+    "不要再打扰",
+    "别再打扰",
+    "no quiero recibir mas",
+    "no quiero mas mensajes",
+    "no me escriban mas",
+    "no me contacten mas",
+    "no me contactes mas",
+    "no me escribas mas",
+    "dejen de escribirme",
+    "dejen de contactarme",
+    "dejen de mandarme",
+    "deja de escribirme",
+    "darse de baja",
+    "denme de baja",
+    "dame de baja",
+)
+# Courtesy words around a keyword ("STOP please", "BAJA por favor", "请停止"): stripped
+# before the whole-message match, so the keyword list needs no polite variants.
+_COURTESY = re.compile(
+    r"^(?:(?:please|pls|plz|por favor|请|麻烦)\s*)+|(?:\s*(?:please|pls|plz|thanks|thank you|"
+    r"por favor|gracias|谢谢|謝謝|now|ya))+$"
 )
 
 _APOSTROPHES = re.compile(r"['’‘`]")
@@ -110,8 +151,9 @@ def opt_out_keyword(text: str | None) -> str | None:
     norm = normalize(text)
     if not norm:
         return None
-    if norm in EXACT or norm.replace(" ", "") in EXACT:
-        return norm
+    for candidate in (norm, _COURTESY.sub("", norm).strip()):
+        if candidate in EXACT or candidate.replace(" ", "") in EXACT:
+            return candidate
     for phrase in PHRASES:
         if phrase.isascii():
             if re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", norm):
