@@ -10,7 +10,7 @@ draft itself is made when the follow-up falls due (:mod:`agents.followups.due`).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from storage.db import Connection
 from storage.repositories import followups
@@ -21,6 +21,14 @@ from .quiet_hours import next_allowed, zone
 REASON = "silent_customer"
 # customers.status values that are chased (see migrations/0003_crm.sql).
 CHASED_STATUSES = ("lead", "negotiating")
+
+# dedupe_key() in SQL for customer c: Python's isoformat() writes microseconds only when
+# there are some, and the UTC offset as +00:00.
+KEY_SQL = """'silent:' || c.id || ':'
+    || to_char(c.last_inbound_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+    || CASE WHEN extract(microseconds FROM c.last_inbound_at)::bigint % 1000000 = 0 THEN ''
+            ELSE '.' || to_char(c.last_inbound_at AT TIME ZONE 'UTC', 'US') END
+    || '+00:00'"""
 
 _CANDIDATES = """
 SELECT c.id, c.org_id, c.timezone, c.last_inbound_at, o.timezone AS org_timezone,
@@ -42,14 +50,21 @@ WHERE c.status = ANY($2::text[]) AND NOT c.is_test AND c.merged_into_id IS NULL
   AND NOT EXISTS (SELECT 1 FROM followups f
                   WHERE f.org_id = c.org_id AND f.customer_id = c.id
                     AND f.status = 'scheduled')
+  -- This silence already had its follow-up (drafted, sent, cancelled...): without this the
+  -- oldest handled customers came back every run and, once there were batch_size of them,
+  -- filled every batch, so no newly silent customer was ever reached.
+  AND NOT EXISTS (SELECT 1 FROM followups f
+                  WHERE f.org_id = c.org_id AND f.dedupe_key = __KEY__)
   AND ($4::uuid IS NULL OR c.org_id = $4)
 ORDER BY c.last_inbound_at
 LIMIT $5
-"""
+""".replace("__KEY__", KEY_SQL)
 
 
 def dedupe_key(customer_id: uuid.UUID, last_inbound_at: datetime) -> str:
-    return f"silent:{customer_id}:{last_inbound_at.isoformat()}"
+    """``silent:<customer>:<last inbound, ISO 8601 in UTC>``; ``KEY_SQL`` builds the same
+    text in SQL (both are tested equal)."""
+    return f"silent:{customer_id}:{last_inbound_at.astimezone(UTC).isoformat()}"
 
 
 async def sweep(
