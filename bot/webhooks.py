@@ -131,6 +131,7 @@ async def _to_webhook_request(request: web.Request) -> WebhookRequest:
         query=dict(request.query),
         body=await request.read(),
         remote=request.remote,
+        received_url=str(request.url),
     )
 
 

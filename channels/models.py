@@ -45,7 +45,8 @@ class WebhookRequest:
 
     ``url`` is the public URL the platform called (signatures cover it), which behind a proxy
     differs from the one our server saw; the route handler builds it from ``app.public_url``.
-    Header names are lower-case.
+    ``received_url`` is the URL as our server saw it (Host header), for a deployment whose
+    ``app.public_url`` was left at its default. Header names are lower-case.
     """
 
     method: str
@@ -54,6 +55,7 @@ class WebhookRequest:
     query: Mapping[str, str]
     body: bytes
     remote: str | None = None
+    received_url: str | None = None
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())

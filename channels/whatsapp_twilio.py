@@ -232,10 +232,12 @@ class WhatsAppTwilioAdapter(ChannelAdapter):
                 )
             validator = RequestValidator(self.config.webhook_signing_secret)
         params = signed_params(request)
-        # validate() tries the URL without any port and with the default one added.
-        if not validator.validate(
-            request.url, params, signature, get_signature_algorithm(settings)
-        ):
+        algorithm = get_signature_algorithm(settings)
+        # Twilio signs the URL it called: app.public_url, or (public_url left at its default,
+        # no proxy) the URL our server was reached on. Either way the HMAC needs the auth
+        # token. validate() tries each without any port and with the default one added.
+        urls = dict.fromkeys(u for u in (request.url, request.received_url) if u)
+        if not any(validator.validate(url, params, signature, algorithm) for url in urls):
             raise WebhookAuthError("X-Twilio-Signature does not match")
 
     def parse(self, request: WebhookRequest) -> WebhookResult:
