@@ -20,6 +20,8 @@ import click
 
 from agents.errors import ModelError
 
+from .cli_stdin import stdin_lines
+
 
 def _record(text: str, result: Any, version: str) -> str:
     data = asdict(result)
@@ -68,8 +70,7 @@ def register(main: click.Group) -> None:
             )
         except ModelError as err:
             raise click.ClickException(str(err)) from err
-        for line in sys.stdin:
-            text = line.rstrip("\r\n")
+        for text in stdin_lines():
             click.echo(_record(text, model.classify(text), model.version))
             sys.stdout.flush()
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .cli_stdin import stdin_lines
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def _session(
             if sys.stdin.isatty():
                 _interactive(runner.run, playground, as_json, settings.data_dir / "try_history")
             else:
-                for line in sys.stdin:
+                for line in stdin_lines():
                     if not _line(runner.run, playground, line, as_json):
                         break
         finally:
@@ -85,7 +86,12 @@ def _line(run: Callable, playground: Playground, line: str, as_json: bool) -> bo
         click.echo(f"new sandbox customer {customer.id}", err=True)
     elif text == "/memories":
         memories = run(playground.memories())
-        click.echo("\n".join(f"- {m.content} ({m.category})" for m in memories) or "no memories")
+        if as_json:  # stdout stays JSON lines, so a script can ask for them too
+            listed = [{"content": m.content, "category": m.category} for m in memories]
+            click.echo(json.dumps({"memories": listed}, ensure_ascii=False))
+        else:
+            listed = "\n".join(f"- {m.content} ({m.category})" for m in memories)
+            click.echo(listed or "no memories")
     elif text in ("/help", "/?"):
         click.echo(_HELP, err=True)
     else:

@@ -220,6 +220,20 @@ async def test_a_memory_from_an_earlier_line_is_recalled_later(shop: Shop) -> No
     assert len(rows) == 1
 
 
+async def test_memories_command_keeps_json_output_json(shop: Shop) -> None:
+    result = await cli(
+        shop.env,
+        *("try", "--org", "costa-export", "--json", "--customer", "Json Memories"),
+        lines="We are in Lyon, need 300 pcs\n\n/memories\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    turn, listed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert set(turn) >= FIELDS
+    contents = {m["content"] for m in listed["memories"]}
+    assert {"Based in Lyon", "Needs 300 pcs"} <= contents
+
+
 async def test_chinese_and_spanish_are_answered_in_their_language(shop: Shop) -> None:
     zh, es = await try_json(
         shop, "请问运费多少？", "¿Hacen envíos a España?", args=("--customer", "Polyglot")
