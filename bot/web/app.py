@@ -65,6 +65,7 @@ def add_inbox_routes(app: web.Application, services: Services, approvals: Approv
     r.add_post("/logout", views_auth.logout, name="logout")
     r.add_get("/", views_inbox.inbox, name="inbox")
     r.add_get("/cards/{id}", views_inbox.card, name="card")
+    r.add_get("/count", views_inbox.count, name="count")
     r.add_post("/suggestions/{id}/decide", views_inbox.decide, name="decide")
     r.add_get("/events", events.stream, name="events")
     r.add_get("/conversations/{id}", views_people.conversation, name="conversation")

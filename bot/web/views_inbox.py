@@ -43,6 +43,15 @@ async def inbox(request: web.Request) -> web.Response:
     )
 
 
+async def count(request: web.Request) -> web.Response:
+    """How many drafts wait (``{"open": n}``), for the live page's counter: the page shows one
+    page of cards, so counting the cards on it would be wrong past ``web.page_size``."""
+    who = viewer(request)
+    async with state(request).services.pool.acquire() as conn:
+        total = await queries.count_open(conn, who.org_id)
+    return web.json_response({"open": total})
+
+
 async def card(request: web.Request) -> web.Response:
     """One card as an HTML fragment, for the live update script; 404 once decided."""
     who = viewer(request)
