@@ -57,7 +57,8 @@ async def test_a_new_merchant_adds_a_customer_and_quotes_them(cli_env, tmp_path)
     unreachable = trademate(
         cli_env, "quote", "create", "--org", org_id, "--customer", "Pedro", "500 x SOCK-STR"
     )
-    assert unreachable.returncode == 1 and "--channel ID --contact ID" in unreachable.stderr
+    assert unreachable.returncode == 1
+    assert "trademate customer link --org ... CUSTOMER --channel ID" in unreachable.stderr
 
     channel = await _channel(cli_env, org_id)
     added = trademate(

@@ -291,8 +291,8 @@ async def _conversation(
     if not usable:
         raise QuoteError(
             f"customer {customer.display_name or customer.id} has no conversation to send "
-            "the quote on: they get one when they write to you (or when added with "
-            "`trademate customer add ... --channel ID --contact ID`)"
+            "the quote on: they get one when they write to you, or give them one with "
+            "`trademate customer link --org ... CUSTOMER --channel ID --contact ACCOUNT`"
         )
     return usable[0]
 
