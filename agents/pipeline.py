@@ -142,9 +142,12 @@ class Pipeline:
         space (agents/knowledge/reembed.py); of every org, or of ``org_id``. Returns how many.
 
         Each step runs on its own: one that fails (the store unreachable, a model error) is
-        logged and the others still run; the next pass tries it again. A bad memory row does
-        not stall memory indexing (``MemoryService.index_pending`` falls back to one row at a
-        time and, after a few failures, leaves that row out)."""
+        logged and the others still run; the next pass tries it again. Approved-reply and
+        memory indexing isolate a bad row: a batch that fails is retried one row at a time,
+        and a row that fails while others of its batch index is recorded in the database
+        (``vector_failed_at``) and passed over for a while by every worker, so it no longer
+        holds back the newer rows; when nothing indexes (the model or the store down), the step
+        fails and no row is blamed."""
         steps: list[tuple[str, Callable[[uuid.UUID | None], Awaitable[int]]]] = [
             ("memory indexing", self.memory.index_pending)
         ]
