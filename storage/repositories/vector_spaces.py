@@ -209,10 +209,11 @@ async def requeue_memories(
 
     Only while no memory (of the org, or any) written in the last ten minutes waits for the
     indexer: it takes the oldest first, so re-queued old memories would otherwise sit ahead of
-    a fact a customer gave a minute ago. Older waiting rows don't block: a memory the indexer
-    gave up on stays unindexed for good, and must not stop every org's re-queue forever
-    (re-embedding never bumps ``updated_at``, so re-queued rows don't count either; the cap
-    per pass keeps that backlog below what one indexer pass takes)."""
+    a fact a customer gave a minute ago. Older waiting rows don't block: a memory that keeps
+    failing to index stays unindexed (passed over between retries, ``vector_failed_at``), and
+    must not stop every org's re-queue forever (neither re-embedding nor recording a failure
+    bumps ``updated_at``, so re-queued and failed rows don't count either; the cap per pass
+    keeps that backlog below what one indexer pass takes)."""
     status = await conn.execute(
         """
         UPDATE memories SET vector_id = NULL
