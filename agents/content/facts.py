@@ -19,11 +19,16 @@ _FREE_TEXT_KEYS = frozenset(
     {"notes", "note", "remarks", "remark", "comments", "comment", "备注", "说明"}
 )
 _SENTENCES = re.compile(r"[;；\n]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 
 def from_product(product: Product, language: str) -> Facts:
-    """The facts of one product; English copy uses ``name_en`` when the catalog has one."""
-    name = product.name_en if language == "en" and product.name_en else product.name
+    """The facts of one product; English copy uses ``name_en`` when the catalog has one,
+    and so does copy in any other language but Chinese when the name is written in Chinese
+    (a Spanish caption read "Nuevo en la tienda: 不锈钢保温杯 500ml")."""
+    name = product.name
+    if product.name_en and (language == "en" or (language != "zh" and _CJK.search(product.name))):
+        name = product.name_en
     specs: list[tuple[str, str]] = []
     notes: list[str] = []
     for key, value in product.specs.items():
