@@ -352,6 +352,15 @@ class WhatsAppTwilioAdapter(ChannelAdapter):
             )
         return self._client
 
+    async def register_webhook(self) -> str | None:
+        # Twilio has an API for this per sender, but the sandbox and most senders are set up
+        # in the console; status callbacks need nothing (each send names this URL).
+        return (
+            "In the Twilio console (Messaging → Senders → WhatsApp senders, or the WhatsApp "
+            "sandbox settings) set 'When a message comes in' to "
+            f"{self.env.webhook_url(self.ref)} (HTTP POST)."
+        )
+
     async def aclose(self) -> None:
         http, self._http, self._client = self._http, None, None
         if http is not None:
