@@ -81,14 +81,26 @@ async def _ingest(
     async with _services(settings) as services:
         async with services.pool.acquire() as conn:
             org = await organizations.resolve(conn, org_ref)
-        ingestor = Ingestor(services.pool, services.require_vectors(), embedder, sparse)
         # disable=None: a bar on a terminal, nothing when stderr is a log file or a pipe.
-        with tqdm(total=len(files), unit="file", file=sys.stderr, disable=None) as bar:
+        with (
+            tqdm(total=len(files), unit="file", file=sys.stderr, disable=None) as bar,
+            # A second bar for the texts of the file being embedded: a large document takes
+            # minutes, and the file bar alone would stand still all that time.
+            tqdm(unit="text", file=sys.stderr, disable=None, leave=False, position=1) as texts,
+        ):
+
+            def embedded(done: int, total: int) -> None:
+                if texts.total != total or done < texts.n:
+                    texts.reset(total=total)
+                texts.update(done - texts.n)
 
             def advance(result: FileResult) -> None:
                 bar.set_postfix_str(f"{Path(result.path).name}: {result.status}", refresh=False)
                 bar.update(1)
 
+            ingestor = Ingestor(
+                services.pool, services.require_vectors(), embedder, sparse, embedded=embedded
+            )
             return await ingestor.ingest_files(
                 org.id, files, knowledge_base=knowledge_base, progress=advance
             )

@@ -40,7 +40,7 @@ from storage.vectors import CollectionKind, VectorPoint, VectorStore
 from .chunking import Chunk, chunk_sections
 from .parsed import ParsedFile, guess_language
 from .readers import READERS, read_file, reader_for
-from .report import FileResult, FileStatus, IngestReport, Progress
+from .report import EmbedProgress, FileResult, FileStatus, IngestReport, Progress
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +82,12 @@ class Ingestor:
         sparse: SparseEncoder,
         *,
         batch_size: int = EMBED_BATCH,
+        embedded: EmbedProgress | None = None,
     ) -> None:
         self._pool = pool
+        # Called with (texts embedded, texts in the file) after each batch: a large document
+        # takes minutes to embed, and a bar that only moves per file looks hung meanwhile.
+        self._embedded = embedded
         self._vectors = vectors
         self._embedder = embedder
         self._sparse = sparse
@@ -279,6 +283,8 @@ class Ingestor:
         for start in range(0, len(drafts), self._batch_size):
             batch = drafts[start : start + self._batch_size]
             embedded += await asyncio.to_thread(embed_drafts, batch, self._embedder, self._sparse)
+            if self._embedded is not None:
+                self._embedded(len(embedded), len(drafts))
         return embedded
 
 

@@ -60,3 +60,6 @@ class IngestReport:
 
 Progress = Callable[[FileResult], None]
 """Called after each file with its result (the CLI advances its progress bar)."""
+
+EmbedProgress = Callable[[int, int], None]
+"""Called while one file is embedded with (texts done, texts in the file)."""

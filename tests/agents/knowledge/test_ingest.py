@@ -308,3 +308,26 @@ async def test_knowledge_bases_are_separate(pool, ingestor: Ingestor, make_org, 
     assert report.results[0].status == "ingested"
     documents, _, _ = await rows(pool, org.id)
     assert len({d.knowledge_base_id for d in documents}) == 2
+
+
+async def test_embedding_progress_is_reported_per_batch_within_a_file(
+    pool, store, embedder: RecordingEmbedder, lexical, make_org, tmp_path: Path
+) -> None:
+    # A long document: the CLI's second bar must move while it embeds, not only after it.
+    doc = tmp_path / "long.md"
+    doc.write_text(
+        "\n\n".join(f"## Part {i}\n\n" + f"Paragraph {i} about bottles. " * 60 for i in range(12)),
+        encoding="utf-8",
+    )
+    calls: list[tuple[int, int]] = []
+    ingestor = Ingestor(
+        pool, store, embedder, lexical, batch_size=4, embedded=lambda *c: calls.append(c)
+    )
+    org = await make_org()
+
+    (result,) = (await ingestor.ingest_files(org.id, [doc])).results
+
+    assert result.status == "ingested" and result.chunks >= 9
+    total = result.chunks
+    assert [c[1] for c in calls] == [total] * len(calls)
+    assert [c[0] for c in calls] == [min(n, total) for n in range(4, total + 4, 4)]
