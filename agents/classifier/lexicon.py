@@ -28,7 +28,8 @@ CUES: dict[str, tuple[str, ...]] = {
         # Review vocabulary (long product, hotel, book and film reviews).
         "encantad*", "estupend*", "comodisim*", "sorprendid*", "imprescindible*",
         "volveremos", "volveria", "recomiend*", "satisfech*", "muy buen*", "merece la pena",
-        "vale la pena", "una joya", "well made", "exceeded", "highly",
+        "vale la pena", "una joya", "well made", "exceeded", "highly", "stunning", "cute",
+        "buy again", "order again", "ordering again", "volveria a comprar", "再买", "还会买",
         "好用", "值得", "性价比", "干净", "方便", "周到",
     ),
     "thanks": (
@@ -54,7 +55,8 @@ CUES: dict[str, tuple[str, ...]] = {
         "不理", "没人", "抢钱", "不行", "烂",
         "aburrid*", "previsible", "arrepient*", "dinero tirado", "averia*", "se rompio",
         "se estropeo", "no funciona", "no funcionaba", "ni contesta*", "peor",
-        "waste of money", "stopped working", "not worth", "regret", "returning it",
+        "waste of money", "stopped working", "regret", "returning it",
+        "peeling", "flaking", "keeps crashing", "soaked through", "run small", "runs small",
         "后悔", "坑", "别买", "不值", "不推荐", "一般般", "没法", "退货",
     ),
     "anger": (
@@ -66,6 +68,7 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "reproach": (
         "why hasn't", "why isn't", "why is my", "why did you", "why does nobody", "how much longer",
+        "why did nobody", "why didn't", "why has nobody", "why wasn't",
         "how many times", "unbelievable", "is this a joke", "por que no", "por que mi",
         "por que me", "por que nadie", "por que cancelaron", "hasta cuando", "cuanto mas",
         "cuantas veces", "increible", "es en serio", "por que tarda", "pourquoi", "por que",

@@ -67,7 +67,7 @@ _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NEGATORS = frozenset((
     "no", "not", "never", "nunca", "ni", "sin", "jamas", "without", "don't", "doesn't",
     "didn't", "isn't", "wasn't", "won't", "can't", "dont", "doesnt", "didnt", "isnt", "wasnt",
-    "cannot", "nao", "pas",
+    "cannot", "nao", "pas", "ningun", "ninguna", "ninguno",
 ))
 # fmt: on
 _CJK_NEGATED = re.compile(r"(?:[不没]|[不没][太很够怎是大])$")
