@@ -211,6 +211,15 @@ class Approvals:
         await events.publish(self.services.redis, self.services.keys, org_id, event)
 
 
+def already_decided(status: str, by_name: str | None) -> str:
+    """What a late decision is told, the same in every front end: "Already approved by Ana",
+    "Already sent automatically" (autopilot), "Already escalated automatically" (a complaint
+    the policy escalated); the front end adds what it did not do."""
+    if status == "auto_sent":
+        return "Already sent automatically"
+    return f"Already {status} by {by_name}" if by_name else f"Already {status} automatically"
+
+
 async def refuse_closed_window(
     conn: Connection, org_id: uuid.UUID, message_id: uuid.UUID, *, now: datetime | None = None
 ) -> None:

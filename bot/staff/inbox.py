@@ -144,7 +144,7 @@ async def decide(
     ctx: CommandContext, suggestion_id: uuid.UUID, action: str, text: str | None = None
 ) -> Reply:
     """Run one decision through :class:`bot.approvals.Approvals` and say what happened."""
-    from ..approvals import ApprovalError, ClosedWindow, NotAllowed
+    from ..approvals import ApprovalError, ClosedWindow, NotAllowed, already_decided
 
     approvals = ctx.extra["approvals"]  # the app's one Approvals, passed by the staff bot
     try:
@@ -164,7 +164,9 @@ async def decide(
     if on_decided is not None:
         await on_decided(ctx.org_id, suggestion_id)
     if not result.applied:
-        return Reply(f"Already {result.suggestion.status}: nothing more was sent.", notice=True)
+        by = await _decider_name(ctx, result.decided_by)
+        text = already_decided(result.suggestion.status, by)
+        return Reply(f"{text}: nothing more was sent.", notice=True)
     log.info(
         "suggestion %s %s by user %s via staff bot (org=%s)",
         suggestion_id,
@@ -173,6 +175,18 @@ async def decide(
         ctx.org_id,
     )
     return Reply(DONE[action], notice=True)
+
+
+async def _decider_name(ctx: CommandContext, user_id: uuid.UUID | None) -> str | None:
+    """Who decided first (as the web inbox names them); None when nobody did (autopilot)."""
+    if user_id is None:
+        return None
+    async with ctx.services.pool.acquire() as conn:
+        return await conn.fetchval(
+            "SELECT COALESCE(display_name, email) FROM users WHERE org_id = $1 AND id = $2",
+            ctx.org_id,
+            user_id,
+        )
 
 
 def _edit_key(ctx: CommandContext) -> str:

@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from ..approvals import InvalidDecision
+from ..approvals import InvalidDecision, already_decided
 from ..paging import page_number
 from . import queries
 from .viewer import (
@@ -88,6 +88,6 @@ async def decide(request: web.Request) -> web.Response:
     else:
         async with st.services.pool.acquire() as conn:
             decided = await queries.decided_by(conn, who.org_id, suggestion_id)
-        by = f"by {decided['reviewer']}" if decided["reviewer"] else "automatically"
-        await flash(request, "warn", f"Already {decided['status']} {by}: nothing was sent.")
+        text = already_decided(decided["status"], decided["reviewer"])
+        await flash(request, "warn", f"{text}: nothing was sent.")
     return see_other(back)
