@@ -9,7 +9,6 @@ rules before it is printed; blocked ones are listed with the reason, never as us
 
 from __future__ import annotations
 
-import csv
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -105,32 +104,13 @@ async def _localize(settings: Settings, org_ref: str, variant_id: uuid.UUID, mar
 
 
 def _read_results(path: Path) -> list[dict[str, Any]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows:
-        raise click.ClickException(f"{path}: no rows")
-    columns = {c.strip().lower() for c in rows[0]}
-    pairs = ({"impressions", "clicks"}, {"views", "completions"})
-    if "variant_id" not in columns or not any(p <= columns for p in pairs):
-        raise click.ClickException(
-            f"{path}: needs a variant_id column and impressions,clicks or views,completions"
-        )
-    parsed = []
-    for line, row in enumerate(rows, start=2):
-        clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-        try:
-            variant_id = uuid.UUID(clean["variant_id"])
-            counts = {
-                k: int(clean[k] or 0)
-                for k in ("impressions", "clicks", "views", "completions")
-                if k in clean
-            }
-        except ValueError as err:
-            raise click.ClickException(f"{path}, line {line}: {err}") from err
-        if any(v < 0 for v in counts.values()):
-            raise click.ClickException(f"{path}, line {line}: counts can't be negative")
-        parsed.append({"variant_id": variant_id, "counts": counts})
-    return parsed
+    from agents.content.errors import ContentError
+    from agents.content.results_file import read_results
+
+    try:
+        return read_results(path)
+    except ContentError as err:
+        raise click.ClickException(str(err)) from err
 
 
 async def _results(settings: Settings, org_ref: str, rows: list[dict[str, Any]]) -> list[dict]:
