@@ -179,10 +179,28 @@ def org() -> None:
     """Manage organizations (one merchant each)."""
 
 
+def _iana_timezone(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    # Stats, follow-ups and quiet hours run in the org's zone: an unknown name would only
+    # fail later, inside a sweep, so refuse it here.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise click.BadParameter(f"{value!r} is not an IANA time zone, e.g. Europe/Madrid") from err
+    return value
+
+
 @org.command("create")
 @click.argument("name")
 @click.option("--plan", type=click.Choice(["free", "starter", "pro", "enterprise"]), default="free")
-@click.option("--timezone", default="UTC", show_default=True, help="IANA name, e.g. Asia/Shanghai.")
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    callback=_iana_timezone,
+    help="IANA name, e.g. Asia/Shanghai.",
+)
 @click.option("--language", default="en", show_default=True, help="Default reply language.")
 @pass_context
 def org_create(ctx: Context, name: str, plan: str, timezone: str, language: str) -> None:
