@@ -4,7 +4,8 @@ Each open inbox holds one stream; the web process serving it subscribes to the v
 channel, so with several web processes every one of them sees every event (the pipeline and
 the decision core publish to Redis, not to a process). Only draft events are forwarded; a
 comment line every ``sse_heartbeat_seconds`` keeps proxies from closing an idle stream and
-notices a browser that went away.
+notices a browser that went away. The stream ends once its session is gone (logged out) or
+its user deactivated; the browser's reconnect then gets 401 and stops.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
 from storage import events
 
-from .viewer import state, viewer
+from .viewer import Viewer, state, viewer
+
+if TYPE_CHECKING:
+    from .app import InboxState
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +57,13 @@ async def stream(request: web.Request) -> web.StreamResponse:
             if message is not None:
                 frame = _frame(message.get("data"))
                 if frame is not None:
+                    if not await _session_alive(st, who):
+                        break
                     await response.write(frame)
                     quiet_since = loop.time()
             elif loop.time() - quiet_since >= heartbeat:
+                if not await _still_allowed(st, who):
+                    break
                 await response.write(b": heartbeat\n\n")
                 quiet_since = loop.time()
     except ConnectionResetError:
@@ -68,6 +77,27 @@ async def stream(request: web.Request) -> web.StreamResponse:
             log.debug("could not unsubscribe %s", channel)
         await pubsub.aclose()
     return response
+
+
+async def _session_alive(st: InboxState, who: Viewer) -> bool:
+    """The stream outlives the request that opened it: after a logout (here or in another
+    tab) it must not go on showing the org's drafts. Checked before every event."""
+    return await st.sessions.get(who.session.id) is not None
+
+
+async def _still_allowed(st: InboxState, who: Viewer) -> bool:
+    """At each heartbeat also the user: a deactivated one loses the stream within
+    ``sse_heartbeat_seconds`` (the login guard drops their session on their next page)."""
+    if not await _session_alive(st, who):
+        return False
+    async with st.services.pool.acquire() as conn:
+        return bool(
+            await conn.fetchval(
+                "SELECT is_active FROM users WHERE org_id = $1 AND id = $2",
+                who.org_id,
+                who.user.id,
+            )
+        )
 
 
 def _frame(data: object) -> bytes | None:
