@@ -133,16 +133,26 @@ def adapt(
     language: str,
     emoji_density: str | None = None,
     disclaimers: Sequence[str] = (),
+    names: Sequence[str] = (),
 ) -> Variant:
-    """A copy of ``variant`` with every visible text adapted to the market."""
+    """A copy of ``variant`` with every visible text adapted to the market. ``names``
+    (the product's) and the glossary's kept terms are left exactly as written: the units
+    and prices inside them are part of a name."""
+    kept = sorted(
+        {n for n in names if n} | {t.term for t in terms if t.rule == "keep" and t.term},
+        key=len,
+        reverse=True,
+    )
 
     def fix(text: str | None) -> str | None:
         if not text:
             return text
+        text, hidden = _hide(text, kept)
         if unit_system:
             text = convert_units(text, unit_system)
         if currency:
             text = convert_prices(text, currency, rates)
+        text = _unhide(text, hidden)
         text = apply_glossary(text, terms, language)
         if emoji_density:
             text = limit_emoji(text, emoji_density)
@@ -167,6 +177,21 @@ def adapt(
         scenes=scenes,
     )
     return add_disclaimers(adapted, disclaimers)
+
+
+def _hide(text: str, kept: Sequence[str]) -> tuple[str, list[str]]:
+    """``text`` with each kept name replaced by a marker no conversion touches."""
+    hidden: list[str] = []
+    for name in kept:
+        if name in text:
+            # Private-use characters, no digits: no unit or price pattern can match them.
+            text = text.replace(name, f"\ue000{chr(0xE001 + len(hidden))}\ue000")
+            hidden.append(name)
+    return text, hidden
+
+
+def _unhide(text: str, hidden: Sequence[str]) -> str:
+    return re.sub("\ue000(.)\ue000", lambda m: hidden[ord(m.group(1)) - 0xE001], text)
 
 
 def add_disclaimers(variant: Variant, disclaimers: Sequence[str]) -> Variant:

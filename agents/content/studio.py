@@ -53,6 +53,9 @@ class Audience:
     market: repo.MarketParams | None
     glossary: list[dict[str, Any]]
     rates: Rates
+    # Names copied as the catalog writes them: never unit-converted ("AquaFlask 500ml" is
+    # a name, not a volume to write as "16.9 fl oz").
+    names: tuple[str, ...] = ()
 
 
 class Studio:
@@ -176,7 +179,8 @@ class Studio:
             glossary=[_term(t) for t in glossary],
             trusted_text=trusted,
         )
-        return Audience(ctx, params, glossary, rates)
+        names = (facts.name,) if facts else ()
+        return Audience(ctx, params, glossary, rates, names)
 
     def market_adapt(self, variant: Variant, audience: Audience) -> Variant:
         """Units, prices, glossary, emoji and disclaimers for the market (if any)."""
@@ -190,6 +194,7 @@ class Studio:
             language=ctx.language,
             emoji_density=market.emoji_density if market else None,
             disclaimers=[d.text for d in ctx.disclaimers],
+            names=audience.names,
         )
 
     # --- storing -------------------------------------------------------------------------
