@@ -26,6 +26,7 @@ from ..classifier.base import Classification
 from ..retrieval.base import Hit
 from ..retrieval.confidence import answer_confidence
 from ..retrieval.retriever import CONFIDENT_COSINE, KNOWLEDGE_COSINE
+from .product_names import loose_product_matches
 from .quantities import (
     Remembered,
     memory_source,
@@ -231,7 +232,13 @@ class OfflineDrafter:
 
 
 def match_products(text: str, products: Sequence[Product]) -> list[Product]:
-    """Catalog products the message names: by SKU, name, English name or keyword."""
+    """Catalog products the message names: by SKU, name, English name or keyword; failing
+    that, the products whose name it names in part (see :func:`loose_product_matches`)."""
+    exact = _exact_product_matches(text, products)
+    return exact or loose_product_matches(text, products)
+
+
+def _exact_product_matches(text: str, products: Sequence[Product]) -> list[Product]:
     lowered = text.lower()
     scored = []
     for product in products:

@@ -173,6 +173,52 @@ def test_products_match_by_sku_name_or_chinese_keyword():
     assert match_products("BTL-500多少钱", [bottle]) == [bottle]  # Chinese right after a SKU
 
 
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("How much is the stainless steel bottle?", ["BTL-500"]),
+        ("How much for 1000 vacuum flasks?", ["FL-1L"]),
+        ("price of the steel lunch box", ["LB-1"]),  # not the steel bottle
+        ("1000 toothbrushes please", ["BT-4"]),  # the name's pack part is a variant
+        ("how much are white mugs", ["MUG-1"]),
+        ("保温杯多少钱", ["ZH-1"]),
+        ("What is the price of the bottle?", ["BTL-500", "GB-1"]),  # both bottles
+        ("price for steel", []),  # one shared word that is no product's head
+        ("how much is it", []),
+    ],
+)
+def test_products_named_in_part_are_found(message, expected):
+    catalog = [
+        product(sku="BTL-500", name="Stainless steel bottle 500ml"),
+        product(sku="FL-1L", name="Vacuum flask 1L"),
+        product(sku="LB-1", name="Steel Lunch Box"),
+        product(sku="BT-4", name="Bamboo Toothbrush (pack of 4)"),
+        product(sku="MUG-1", name="Ceramic Mug - White"),
+        product(sku="ZH-1", name="不锈钢保温杯500ml"),
+        product(sku="GB-1", name="Glass bottle 1L"),
+    ]
+    assert [p.sku for p in match_products(message, catalog)] == expected
+
+
+def test_a_full_name_or_sku_wins_over_a_partial_name():
+    bottle = product(sku="BTL-500", name="Steel bottle")
+    glass = product(sku="GB-1", name="Glass bottle")
+    assert match_products("price of the glass bottle", [bottle, glass]) == [glass]
+    assert match_products("BTL-500 or another bottle?", [bottle, glass]) == [bottle]
+
+
+def test_a_price_question_naming_part_of_a_long_product_name_gets_its_price():
+    long_name = product(name="Stainless steel bottle 500ml", price="3.20")
+    draft = drafter.draft(
+        DraftContext(
+            "How much is the stainless steel bottle?",
+            cls("question", sub_intent="price_inquiry"),
+            products=[long_name],
+        )
+    )
+    assert draft.kind == "catalog" and "3.20 USD" in draft.text
+
+
 def test_spam_gets_no_draft_and_is_hidden():
     assert drafter.draft(DraftContext("win $$$ at crypto.example", cls("spam"))) is None
     assert decide(cls("spam"), None, 0.0, {}).action == "hide"
