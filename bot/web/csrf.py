@@ -31,5 +31,10 @@ async def require_token(request: web.Request, expected: str) -> None:
         raise web.HTTPForbidden(text="missing or wrong CSRF token: reload the page and retry")
 
 
-def new_login_token() -> str:
+def login_token(current: str | None) -> str:
+    """The login form's token: the browser's current one when it has a plausible one, so a
+    form re-shown after a wrong password (or open in a second tab) still matches the cookie;
+    else a new one."""
+    if current and 16 <= len(current) <= 64 and current.replace("-", "").replace("_", "").isalnum():
+        return current
     return secrets.token_urlsafe(24)

@@ -79,7 +79,7 @@ def _form(
     organizations: list[tuple[str, str]] | None = None,
     status: int = 200,
 ) -> web.Response:
-    token = csrf.new_login_token()
+    token = csrf.login_token(request.cookies.get(csrf.LOGIN_COOKIE))
     response = render(
         request,
         "login.html",
