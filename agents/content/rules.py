@@ -79,16 +79,19 @@ BUILTIN_RULES: tuple[Rule, ...] = (
         "medical_claim",
         "block",
         "medical claim: a product may not promise to cure, treat or prevent illness",
-        r"\b(?:cures?|heals?|treats?|prevents?)\b\W+(?:\w+\W+){0,2}?"
+        r"\b(?:cures?|heals?|treats?|prevents?|relieves?|eliminates?)\b\W+(?:\w+\W+){0,2}?"
         r"(?:cancer|diabetes|disease|illness|covid|infections?|pain|anxiety|depression|acne|"
-        r"arthritis)\b",
+        r"arthritis|headaches?|migraines?|flu|colds|common cold|insomnia|inflammation|allerg(?:y|ies)|"
+        r"cholesterol|blood pressure|hair loss|obesity)\b",
         r"\bclinically proven\b|\bfda[- ]approved\b|\bmiracle cure\b|\bdoctor[- ]recommended\b",
-        r"\b(?:cura|curar|sana|previene|previne)\b\W+(?:\w+\W+){0,2}?"
-        r"(?:c[aá]ncer|diabetes|enfermedad(?:es)?|doen[cç]as?|dolor|dor|ansiedad|ansiedade)\b",
+        r"\b(?:cura|curar|sana|previene|previne|alivia|elimina|trata)\b\W+(?:\w+\W+){0,2}?"
+        r"(?:c[aá]ncer|diabetes|enfermedad(?:es)?|doen[cç]as?|dolor(?:es)?|dor|ansiedad|"
+        r"ansiedade|migrañas?|gripe|resfriados?|insomnio|inflamaci[oó]n|alergias?|"
+        r"colesterol|presi[oó]n arterial|obesidad)\b",
         r"\b(?:heilt|heilen|verhindert|lindert)\b\W+(?:\w+\W+){0,2}?"
         r"(?:krebs|diabetes|krankheit(?:en)?|schmerzen)\b",
         r"\bklinisch (?:bewiesen|erwiesen)\b|\bclínicamente probado\b|\bclinicamente comprovado\b",
-        r"治愈|根治|包治|药到病除|防癌|抗癌|治疗",
+        r"治愈|根治|包治|药到病除|防癌|抗癌|治疗|治好|缓解疼痛|降血压|降血糖",
     ),
     _rule(
         "banned_claim",
