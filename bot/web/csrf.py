@@ -35,6 +35,8 @@ def login_token(current: str | None) -> str:
     """The login form's token: the browser's current one when it has a plausible one, so a
     form re-shown after a wrong password (or open in a second tab) still matches the cookie;
     else a new one."""
-    if current and 16 <= len(current) <= 64 and current.replace("-", "").replace("_", "").isalnum():
-        return current
+    if current is not None:
+        plain = current.replace("-", "").replace("_", "")  # token_urlsafe's alphabet
+        if 16 <= len(plain) <= 64 and plain.isascii() and plain.isalnum():
+            return current
     return secrets.token_urlsafe(24)
