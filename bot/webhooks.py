@@ -66,7 +66,7 @@ async def receive(request: web.Request) -> web.StreamResponse:
     try:
         result = adapter.parse(hook)
     except MalformedPayload as err:
-        await _keep_reject(request, hook, err, ref.org_id, ref.id, ref.platform)
+        await _keep_reject(request, hook, err, ref.org_id, ref.id, ref.platform, err.readable)
         return web.Response(status=400, text=err.reason)
 
     messages = result.messages
@@ -142,6 +142,7 @@ async def _keep_reject(
     org_id: uuid.UUID,
     channel_id: uuid.UUID,
     platform: str,
+    readable: bytes | None = None,
 ) -> None:
     log.warning("malformed webhook kept for inspection: %s channel=%s", err.reason, channel_id)
     pool = request.app[HUB_KEY].pool
@@ -151,7 +152,8 @@ async def _keep_reject(
             status_code=err.status,
             reason=err.reason,
             headers=hook.headers,
-            body=hook.body,
+            # An encrypted envelope is kept opened: the cipher alone can't be inspected.
+            body=readable if readable is not None else hook.body,
             platform=platform,
             org_id=org_id,
             channel_id=channel_id,

@@ -41,9 +41,16 @@ class WebhookAuthError(WebhookError):
 
 
 class MalformedPayload(WebhookError):
-    """Signed correctly (or unsigned by design) but unreadable: 400, and the body is kept."""
+    """Signed correctly (or unsigned by design) but unreadable: 400, and the body is kept.
+
+    ``readable`` is what to keep instead of the request body when that is an envelope only
+    the channel's key opens (WeChat safe mode, WeCom): the decrypted payload that failed."""
 
     status = 400
+
+    def __init__(self, reason: str, *, readable: bytes | None = None) -> None:
+        super().__init__(reason)
+        self.readable = readable
 
 
 # --- outbound ----------------------------------------------------------------------------

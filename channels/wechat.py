@@ -29,6 +29,7 @@ from .models import (
 from .registry import register
 from .wechat_api import ErrorCodes, WeChatAPI, outbound_bodies
 from .wechat_common import (
+    as_bytes,
     check_plain_signature,
     normalize,
     open_envelope,
@@ -163,10 +164,13 @@ class WeChatAdapter(ChannelAdapter):
             xml = request.body
             if request.query.get("encrypt_type") and "FromUserName" not in read_xml(xml):
                 raise MalformedPayload("safe-mode message but the channel has no encoding_aes_key")
-        message = parse_with(wechatpy.parse_message, xml)
+        try:
+            normalized = normalize(parse_with(wechatpy.parse_message, xml))
+        except MalformedPayload as err:
+            raise MalformedPayload(err.reason, readable=as_bytes(xml)) from err
         # "success" tells WeChat we got it and won't reply passively; it is sent unencrypted
         # in safe mode too (the documented exception).
-        return WebhookResult(messages=(normalize(message),), response=WebhookResponse("success"))
+        return WebhookResult(messages=(normalized,), response=WebhookResponse("success"))
 
     def _safe_mode(self, request: WebhookRequest) -> bool:
         # Without a key we can't open the envelope; compatibility mode also sends the fields in

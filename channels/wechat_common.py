@@ -124,6 +124,10 @@ def read_xml(body: bytes | str) -> dict[str, Any]:
     return root
 
 
+def as_bytes(xml: str | bytes) -> bytes:
+    return xml.encode("utf-8") if isinstance(xml, str) else xml
+
+
 def parse_with(parser: Any, xml: str | bytes) -> BaseMessage:
     """Run wechatpy's ``parse_message`` (OA or WeCom flavour), mapping its failures."""
     try:

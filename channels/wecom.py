@@ -26,7 +26,14 @@ from .models import (
 )
 from .registry import register
 from .wechat_api import ErrorCodes, WeChatAPI, outbound_bodies, upload_linked_media
-from .wechat_common import crypto_errors, normalize, open_envelope, parse_with, require
+from .wechat_common import (
+    as_bytes,
+    crypto_errors,
+    normalize,
+    open_envelope,
+    parse_with,
+    require,
+)
 from .wechat_common import validate_aes_key as _validate_aes_key
 
 DEFAULT_API = "https://qyapi.weixin.qq.com"
@@ -113,12 +120,14 @@ class WeComAdapter(ChannelAdapter):
             xml = open_envelope(self._crypto, request.query, request.body)
         except WebhookAuthError as err:  # verify() passed, so this is not an auth issue
             raise MalformedPayload(f"cannot open the envelope: {err.reason}") from err
-        message = parse_with(parse_message, xml)
-        agent = message._data.get("AgentID")
-        extra = {"agent_id": int(agent) if isinstance(agent, str) and agent.isdigit() else agent}
-        return WebhookResult(
-            messages=(normalize(message, extra=extra),), response=WebhookResponse()
-        )
+        try:
+            message = parse_with(parse_message, xml)
+            agent = message._data.get("AgentID")
+            agent_id = int(agent) if isinstance(agent, str) and agent.isdigit() else agent
+            normalized = normalize(message, extra={"agent_id": agent_id})
+        except MalformedPayload as err:  # keep what was inside the envelope, not the cipher
+            raise MalformedPayload(err.reason, readable=as_bytes(xml)) from err
+        return WebhookResult(messages=(normalized,), response=WebhookResponse())
 
     # --- outbound --------------------------------------------------------------------------
     async def prepare(self, message: OutboundMessage) -> OutboundMessage:
