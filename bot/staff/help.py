@@ -13,3 +13,14 @@ async def show_help(ctx: CommandContext) -> Reply:
         if c.listed and c.allowed(ctx.user.role)
     ]
     return Reply("Commands:\n" + "\n".join(lines))
+
+
+@command("start", help="/start — who you are here", min_role="readonly", listed=False)
+async def start(ctx: CommandContext) -> Reply:
+    """Telegram's Start button sends ``/start``: a linked staff member opening the bot again
+    hears who they are here, not "Unknown command /start" (customers' /start stays theirs)."""
+    who = ctx.user.display_name or ctx.user.email
+    return Reply(
+        f"Hello {who} ({ctx.user.role}). New drafts reach you here as cards; "
+        "send /inbox for the ones waiting, /help for everything you can do."
+    )
