@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 LABELS: dict[str, dict[str, str]] = {
@@ -120,3 +121,36 @@ def money(value: Decimal, currency: str, language: str, *, places: int = 2) -> s
 def quantity(value: Decimal) -> str:
     """A quantity without trailing zeros: "500", "2.5"."""
     return format(value.normalize(), "f")
+
+
+# The shipped default terms (config.yaml quotes.payment_terms, lead_time) and their usual
+# variants, in the customer's language: a Spanish or Chinese PDF printed them in English.
+# A merchant's own wording matches none of these and is printed as they wrote it.
+_TERMS: tuple[tuple[re.Pattern[str], dict[str, str]], ...] = (
+    (
+        re.compile(r"(\d+)\s?% deposit, (\d+)\s?% (?:before shipment|balance before shipment)"
+                   r"(?: \(T/T\))?", re.I),
+        {"es": "{0} % de anticipo, {1} % antes del embarque (T/T)",
+         "zh": "{0}%定金，{1}%发货前付清（电汇 T/T）"},
+    ),
+    (
+        re.compile(r"(\d+(?:\s?-\s?\d+)?) (?:calendar )?days after deposit", re.I),
+        {"es": "{0} días tras recibir el anticipo", "zh": "收到定金后{0}天"},
+    ),
+    (
+        re.compile(r"(\d+(?:\s?-\s?\d+)?) (?:working|business) days", re.I),
+        {"es": "{0} días hábiles", "zh": "{0}个工作日"},
+    ),
+)  # fmt: skip
+
+
+def term_text(value: str | None, code: str | None) -> str | None:
+    """A payment or lead-time term in the customer's language when it is one of the usual
+    English forms; otherwise as written."""
+    lang = language_of(code)
+    if not value or lang == "en":
+        return value
+    for pattern, texts in _TERMS:
+        if (found := pattern.fullmatch(value.strip())) and lang in texts:
+            return texts[lang].format(*(g.replace(" ", "") for g in found.groups()))
+    return value

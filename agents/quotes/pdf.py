@@ -20,7 +20,7 @@ from storage.models import Organization
 from storage.repositories.quotations import Quotation, QuotationItem
 
 from . import QuoteError
-from .labels import labels, money, quantity
+from .labels import labels, money, quantity, term_text
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +151,9 @@ def render_pdf(doc: QuoteDocument) -> bytes:
     pdf.set_font(FONT, size=10)
     delivery = " ".join(filter(None, (quote.incoterm, quote.incoterm_place)))
     terms = [
-        (text["payment"], quote.payment_terms),
+        (text["payment"], term_text(quote.payment_terms, quote.language)),
         (text["delivery"], f"{delivery} (Incoterms 2020)" if delivery else None),
-        (text["lead_time"], quote.lead_time),
+        (text["lead_time"], term_text(quote.lead_time, quote.language)),
     ]
     if quote.base_currency and quote.exchange_rate != Decimal(1):
         rate = f"1 {quote.base_currency} = {quote.exchange_rate.normalize():f} {quote.currency}"
