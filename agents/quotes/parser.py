@@ -50,10 +50,13 @@ CURRENCY_WORDS = {
 _CURRENCY = re.compile(
     r"(?<![\w$])(" + "|".join(re.escape(w) for w in CURRENCY_WORDS) + r")(?![\w$])", re.I
 )
-# The rule in any case ("fob"); its named place only when capitalised ("FOB Ningbo").
+# The rule in any case ("fob"), also right against Chinese text ("FOB宁波"); its named
+# place when capitalised ("FOB Ningbo") or a Chinese place name of 2-4 characters ending the
+# clause ("CIF 上海", "FOB宁波港"), never a word like 价格 ("FOB价格" is "the FOB price").
 _INCOTERM = re.compile(
-    r"(?i:\b(" + "|".join(INCOTERMS) + r")\b)(?:\s+(?!(?i:" + "|".join(INCOTERMS) + r")\b)"
-    r"([A-Z][A-Za-z]+(?:\s[A-Z][a-z]+)?))?"
+    r"(?i:(?<![A-Za-z])(" + "|".join(INCOTERMS) + r")(?![A-Za-z]))"
+    r"(?:\s+(?!(?i:" + "|".join(INCOTERMS) + r")\b)([A-Z][A-Za-z]+(?:\s[A-Z][a-z]+)?)"
+    r"|\s*((?:(?![价报的和要])[\u4e00-\u9fff]){2,4}?港?)(?=$|[\s，,。；;！!？?]))?"
 )
 _QTY = r"(?P<qty>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 _EN_UNITS = r"pcs|pc|pieces?|units?|sets?|boxes|box|cartons?|pairs?|rolls?|bags?|kgs?|meters?"
@@ -122,7 +125,7 @@ def parse_request(
     rest = spelled_quantities(text)
     if found := _INCOTERM.search(rest):
         request.incoterm = found.group(1).upper()
-        place = found.group(2)
+        place = found.group(2) or found.group(3)
         end = found.end(1)
         if place and place.split()[0].lower() not in CURRENCY_WORDS:
             request.incoterm_place = place

@@ -89,3 +89,21 @@ def test_a_reference_inside_several_product_names_stays_unknown():
     catalog = [*CATALOG, glass]
     request = parse_request("500 pcs of bottles", catalog)
     assert [(i.description, i.product) for i in request.items] == [("bottles", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "incoterm", "place"),
+    [
+        ("500个保温杯，人民币 CIF 上海", "CIF", "上海"),
+        ("500个保温杯 FOB宁波港", "FOB", "宁波港"),
+        ("500个保温杯，FOB 深圳。谢谢", "FOB", "深圳"),
+        ("500 x SKU-1 USD FOB Ningbo", "FOB", "Ningbo"),
+        ("500 x SKU-1 CIF USD", "CIF", None),
+    ],
+)
+def test_incoterm_places_in_chinese(text, incoterm, place):
+    # Regression: "FOB宁波" found no Incoterm at all (no word boundary between F and 宁),
+    # and "CIF 上海" lost its place.
+    request = parse_request(text, CATALOG)
+    assert (request.incoterm, request.incoterm_place) == (incoterm, place)
+    assert request.items
