@@ -46,7 +46,22 @@ CURRENCY_WORDS = {
     "aud": "AUD",
     "cad": "CAD",
     "mxn": "MXN",
+    "brl": "BRL",
+    "pesos": "MXN",
+    "reales": "BRL",
+    "pounds": "GBP",
+    "libras": "GBP",
+    "yuan": "CNY",
+    "yen": "JPY",
+    "英镑": "GBP",
+    "日元": "JPY",
+    "港币": "HKD",
+    "港元": "HKD",
 }
+# Currency signs, read when no currency word is ("500 x SKU-1 in €", "报价用￥").
+CURRENCY_SIGNS = {"us$": "USD", "hk$": "HKD", "r$": "BRL", "€": "EUR", "£": "GBP", "¥": "CNY",
+                  "￥": "CNY", "$": "USD"}  # fmt: skip
+_SIGN = re.compile("|".join(re.escape(s) for s in CURRENCY_SIGNS), re.I)
 _CURRENCY = re.compile(
     r"(?<![\w$])(" + "|".join(re.escape(w) for w in CURRENCY_WORDS) + r")(?![\w$])", re.I
 )
@@ -133,6 +148,9 @@ def parse_request(
         rest = rest[: found.start()] + " " + rest[end:]
     if found := _CURRENCY.search(rest):
         request.currency = CURRENCY_WORDS[found.group(1).lower()]
+        rest = rest[: found.start()] + " " + rest[found.end() :]
+    elif found := _SIGN.search(rest):
+        request.currency = CURRENCY_SIGNS[found.group(0).lower()]
         rest = rest[: found.start()] + " " + rest[found.end() :]
     for part in _SPLIT.split(rest):
         item = _item(part.strip(), products, bare_quantities)

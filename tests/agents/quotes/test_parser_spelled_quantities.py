@@ -107,3 +107,21 @@ def test_incoterm_places_in_chinese(text, incoterm, place):
     request = parse_request(text, CATALOG)
     assert (request.incoterm, request.incoterm_place) == (incoterm, place)
     assert request.items
+
+
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        ("500 x SKU-1 in €", "EUR"),
+        ("500 x SKU-1 £", "GBP"),
+        ("500个保温杯 报价用￥", "CNY"),
+        ("500 x SKU-1 en pesos", "MXN"),
+        ("500 unidades de SKU-1 en reales", "BRL"),
+        ("500 x SKU-1 in US$ FOB", "USD"),
+        ("500个保温杯，英镑", "GBP"),
+    ],
+)
+def test_currency_signs_and_more_currency_words(text, currency):
+    # Regression: "500 x SKU-1 in €" was quoted in the default currency.
+    request = parse_request(text, CATALOG)
+    assert request.currency == currency and request.items
