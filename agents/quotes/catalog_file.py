@@ -5,7 +5,7 @@ and strict about the meaning:
 
 * CSV in UTF-8 (with or without BOM) or GB18030 (what Excel saves on a Chinese Windows),
   separated by commas, semicolons (Excel in Spanish and most of Europe), tabs or pipes;
-* XLSX, first sheet;
+* XLSX: the first sheet with a header (a cover or instructions sheet is skipped);
 * the header row may sit under a title ("Price list 2026"): the first of the top rows that
   names both a SKU and a name column is the header;
 * header names are matched case- and punctuation-blind, with a unit or currency in
@@ -147,14 +147,23 @@ def _csv_table(path: Path) -> list[list[str]]:
 
 
 def _xlsx_table(path: Path) -> list[list[Any]]:
+    """The first sheet whose top rows hold a header (a workbook often opens on a cover or
+    instructions sheet); the first sheet when none does, so the error names its columns."""
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
+        tables = [
+            [list(row) for row in sheet.iter_rows(values_only=True)]
+            for sheet in workbook.worksheets
+        ]
     finally:
         workbook.close()
+    for table in tables:
+        for cells in table[:HEADER_SCAN_ROWS]:
+            if {"sku", "name"} <= {column_key(c)[0] for c in cells}:
+                return table
+    return tables[0] if tables else []
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -144,3 +144,17 @@ def test_merchant_moq_cells(raw, moq):
 def test_a_fractional_moq_is_refused():
     with pytest.raises(ValueError, match="whole"):
         parse_moq("2.5")
+
+
+async def test_a_workbook_opening_on_an_instructions_sheet(pool, shop, tmp_path):
+    # Regression: only the first sheet was read, so "no sku and no name column".
+    book = Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Prices valid until 2026-12-31. Contact sales@example.com"])
+    sheet = book.create_sheet("Catalog")
+    sheet.append(["SKU", "Name", "Price"])
+    sheet.append(["W-1", "Widget", 3])
+    path = tmp_path / "catalog.xlsx"
+    book.save(path)
+    report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    assert (report.created, report.errors) == (1, [])
