@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from agents.classifier.base import CATEGORIES
 from agents.errors import ModelError
 
 from .cli_stdin import stdin_lines
@@ -52,6 +53,30 @@ async def _train(settings, org_ref: str):
         return organization, await train_for_org(conn, organization.id, settings.data_dir)
 
 
+async def _correct(
+    settings, org_ref: str, message_id, category: str, sub_intent: str | None, email: str | None
+):
+    from storage.errors import NotFound
+    from storage.repositories import classifications, organizations, users
+
+    from .services import open_services
+
+    async with open_services(settings) as services, services.pool.acquire() as conn:
+        organization = await organizations.resolve(conn, org_ref)
+        reviewer = await users.get_by_email(conn, organization.id, email) if email else None
+        found = await classifications.correct(
+            conn,
+            organization.id,
+            message_id,
+            category=category,
+            sub_intent=sub_intent,
+            reviewed_by=reviewer.id if reviewer else None,
+        )
+        if not found:
+            raise NotFound("classified message", message_id)
+        return organization
+
+
 def register(main: click.Group) -> None:
     """Attach ``classify`` and the ``model`` group to the main CLI."""
 
@@ -77,6 +102,26 @@ def register(main: click.Group) -> None:
     @main.group("model")
     def model_group() -> None:
         """Train and inspect the message classifier."""
+
+    @model_group.command("correct")
+    @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
+    @click.option("--sub-intent", help="The right sub-intent too (e.g. moq, shipping).")
+    @click.option("--by", "email", help="E-mail of the staff user making the correction.")
+    @click.argument("message_id", type=click.UUID)
+    @click.argument("category", type=click.Choice(list(CATEGORIES)))
+    def model_correct(
+        org_ref: str, sub_intent: str | None, email: str | None, message_id, category: str
+    ) -> None:
+        """Set the right category of a classified message (its id is in `try --json` as
+        message_id, and in the web inbox). `model train` learns from these corrections."""
+        from .cli import run
+
+        settings = click.get_current_context().obj.settings
+        organization = run(_correct(settings, org_ref, message_id, category, sub_intent, email))
+        click.echo(
+            f"message {message_id} of {organization.slug} is {category}; "
+            "run `trademate model train` to learn from it"
+        )
 
     @model_group.command("train")
     @click.option("--org", "org_ref", required=True, help="Organization id or slug.")

@@ -85,3 +85,37 @@ async def for_message(conn: Connection, org_id: uuid.UUID, message_id: uuid.UUID
         org_id,
         message_id,
     )
+
+
+async def correct(
+    conn: Connection,
+    org_id: uuid.UUID,
+    message_id: uuid.UUID,
+    *,
+    category: str,
+    sub_intent: str | None = None,
+    reviewed_by: uuid.UUID | None = None,
+) -> bool:
+    """Record staff's label for a classified message (what ``model train`` learns from).
+
+    The label equal to what the classifier said is a confirmation, not a correction. False
+    when the org has no classification for that message.
+    """
+    updated = await conn.fetchval(
+        """
+        UPDATE message_classifications
+        SET review_status = CASE WHEN category = $3 AND sub_intent IS NOT DISTINCT FROM
+                                      COALESCE($4, sub_intent)
+                                 THEN 'confirmed' ELSE 'corrected' END,
+            corrected_category = $3, corrected_sub_intent = $4,
+            reviewed_by = $5, reviewed_at = now()
+        WHERE org_id = $1 AND message_id = $2
+        RETURNING review_status
+        """,
+        org_id,
+        message_id,
+        category,
+        sub_intent,
+        reviewed_by,
+    )
+    return updated is not None
