@@ -51,7 +51,10 @@ async def run_web(ctx: RoleContext) -> None:
     await runner.setup()
     try:
         site = web.TCPSite(runner, ctx.host, ctx.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as err:  # port in use, address not ours: a message, not a traceback
+            raise ValueError(f"web role cannot listen on {ctx.host}:{ctx.port}: {err}") from err
         port = runner.addresses[0][1]
         log.info("web role listening on http://%s:%d", ctx.host, port)
         if ctx.bound is not None and not ctx.bound.done():
@@ -92,6 +95,11 @@ async def run_roles(ctx: RoleContext, roles: Sequence[str]) -> None:
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
         raise ValueError(f"unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}")
-    async with asyncio.TaskGroup() as group:
-        for role in dict.fromkeys(roles):  # keep order, drop repeats
-            group.create_task(ROLES[role](ctx), name=f"role:{role}")
+    try:
+        async with asyncio.TaskGroup() as group:
+            for role in dict.fromkeys(roles):  # keep order, drop repeats
+                group.create_task(ROLES[role](ctx), name=f"role:{role}")
+    except ExceptionGroup as failed:
+        # The first role to fail stopped the others: raise its own error, so the CLI's
+        # known errors (ValueError, StorageError...) print as a message, not a group trace.
+        raise failed.exceptions[0] from failed
