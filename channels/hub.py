@@ -46,6 +46,10 @@ class ChannelHub:
             config=self.secrets.decrypt(row.config_encrypted),
             webhook_secret=row.webhook_secret,
         )
+        # Read again after the await: another task may have cached this channel meanwhile
+        # (a burst of webhooks and card edits on a cold cache); building a second adapter
+        # then would drop one with its HTTP session still open.
+        cached = self._cache.get(channel_id)
         if cached is not None and cached[1] == ref:
             adapter = cached[3]  # unchanged config: keep the adapter and its HTTP session
         else:
