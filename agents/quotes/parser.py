@@ -85,6 +85,8 @@ _FORMS = (
     re.compile(_QTY + r"\s*(?P<unit>" + _ZH_UNITS + r")\s*(?:的\s*)?(?P<ref>.+)"),
     re.compile(r"(?P<ref>.+?)\s*" + _QTY + r"\s*(?P<unit>" + _ZH_UNITS + r")\s*$"),
 )
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
+_MEASURES = re.compile(r"kgs?|meters?|kilos?|米|公斤|千克", re.I)
 # Quantities in words, only right before a unit or an "x" (see numbers.py).
 _BEFORE_WORD_UNIT = r"\s*(?:[x×*]\s|(?:" + _EN_UNITS + "|" + _ES_UNITS + r")\b)"
 _BEFORE_ZH_UNIT = r"\s*(?:" + _ZH_UNITS + ")"
@@ -173,7 +175,7 @@ def _item(part: str, products: Sequence[Product], bare: bool = False) -> Request
         found = form.fullmatch(part)
         if found is None:
             continue
-        quantity = _quantity(found.group("qty"))
+        quantity = _count(found.group("qty"), found.groupdict().get("unit"))
         ref = _TRAILING.sub("", _NOISE.sub("", found.group("ref")).strip(" .?!:：？！"))
         if quantity is None or quantity <= 0 or not ref:
             return None
@@ -181,12 +183,21 @@ def _item(part: str, products: Sequence[Product], bare: bool = False) -> Request
         unit = _UNIT_NAMES.get(unit.lower(), unit) if unit else None
         return RequestedItem(ref, quantity, unit, match_product(ref, products))
     if bare and (found := _BARE.fullmatch(part)):
-        quantity = _quantity(found.group("qty"))
+        quantity = _count(found.group("qty"), None)
         ref = _TRAILING.sub("", found.group("ref").strip(" .?!:：？！"))
         product = match_product(ref, products) if ref else None
         if quantity and quantity > 0 and product is not None:
             return RequestedItem(ref, quantity, None, product)
     return None
+
+
+def _count(text: str, unit: str | None) -> Decimal | None:
+    """The quantity ``text`` states. "1.000 unidades", "10.000 pcs": a thousand pieces, as
+    much of Europe and Latin America writes it (pieces don't come in thousandths); a measure
+    keeps its decimals ("1.500 kg" is 1.5)."""
+    if _DOT_THOUSANDS.fullmatch(text) and not (unit and _MEASURES.fullmatch(unit)):
+        text = text.replace(".", "")
+    return _quantity(text)
 
 
 def _quantity(text: str) -> Decimal | None:

@@ -125,3 +125,18 @@ def test_currency_signs_and_more_currency_words(text, currency):
     # Regression: "500 x SKU-1 in €" was quoted in the default currency.
     request = parse_request(text, CATALOG)
     assert request.currency == currency and request.items
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("necesito 1.000 unidades de SKU-1", [("SKU-1", "1000")]),
+        ("10.000 piezas de SKU-2", [("SKU-2", "10000")]),
+        ("1.000 x SKU-1", [("SKU-1", "1000")]),
+        ("2.5 unidades de SKU-1", [("SKU-1", "2.5")]),
+        ("1.500 kg of SKU-2", [("SKU-2", "1.5")]),
+    ],
+)
+def test_dot_grouped_thousands_of_pieces(text, expected):
+    # Regression: "1.000 unidades" (Spanish for a thousand) was quoted as 1 unit.
+    assert found(text) == [(sku, Decimal(qty)) for sku, qty in expected]
