@@ -120,6 +120,34 @@ async def _search(
         return await retriever.search(org.id, query, kinds=kinds or KINDS, limit=limit, mode=mode)
 
 
+async def _documents(settings: Settings, org_ref: str) -> list[dict]:
+    """Each ingested file with its processing status (no vector store: works beside serve)."""
+    from collections import Counter
+
+    from storage.repositories import knowledge, organizations
+
+    from .services import open_services
+
+    async with open_services(settings) as services, services.pool.acquire() as conn:
+        org = await organizations.resolve(conn, org_ref)
+        documents = await knowledge.list_documents(conn, org.id)
+        faqs = Counter(f.document_id for f in await knowledge.list_faqs(conn, org.id))
+    return [
+        {
+            "id": str(d.id),
+            "path": d.source_path,
+            "title": d.title,
+            "status": d.status,
+            "faqs": faqs.get(d.id, 0),
+            "chunks": d.chunk_count,
+            "language": d.language,
+            "error": d.error,
+            "processed_at": d.processed_at.isoformat() if d.processed_at else None,
+        }
+        for d in documents
+    ]
+
+
 def _hit_json(hit: Hit) -> dict:
     # A FAQ or a past reply is cited by its question, a chunk by its document (and section).
     label = "title" if hit.kind == "chunk" else "question"
@@ -176,6 +204,26 @@ def register(main: click.Group) -> None:
             _print_summary(report)
         if report.failed:
             click.get_current_context().exit(1)
+
+    @kb.command("list")
+    @click.option("--org", "org_ref", required=True, help="Organization id or slug.")
+    @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of documents.")
+    @click.pass_obj
+    def kb_list(obj, org_ref: str, as_json: bool) -> None:
+        """The ingested files and their status: pending, processing, ready or failed (with
+        the reason). A file left processing by an interrupted ingest is redone by the next
+        `kb ingest` of it."""
+        from .cli import run
+
+        documents = run(_documents(obj.settings, org_ref))
+        if as_json:
+            click.echo(json.dumps(documents, ensure_ascii=False))
+            return
+        if not documents:
+            click.echo("no documents", err=True)
+        for d in documents:
+            error = f"\t{d['error']}" if d["error"] else ""
+            click.echo(f"{d['status']}\t{d['faqs']} faqs\t{d['chunks']} chunks\t{d['path']}{error}")
 
     @kb.command("search", epilog=_LOCAL_QDRANT_NOTE)
     @click.option("--org", "org_ref", required=True, help="Organization id or slug.")

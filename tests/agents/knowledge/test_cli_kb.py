@@ -75,6 +75,14 @@ def test_a_failed_file_is_reported_and_exits_1(cli_env, org_id: str, tmp_path: P
     assert failed["reason"].startswith(f"{folder / 'broken.pdf'}: ")
     assert "no extractable text" in failed["reason"]
 
+    # kb list shows each file's processing status, and why one failed.
+    listed = trademate(cli_env, "kb", "list", "--org", org_id, "--json")
+    assert listed.returncode == 0, listed.stderr
+    documents = {Path(d["path"]).name: d for d in json.loads(listed.stdout)}
+    assert documents["faq.csv"]["status"] == "ready" and documents["faq.csv"]["faqs"] == 4
+    assert documents["broken.pdf"]["status"] == "failed"
+    assert "no extractable text" in documents["broken.pdf"]["error"]
+
 
 def test_unknown_org_and_empty_folder_are_clear_errors(cli_env, tmp_path: Path) -> None:
     assert trademate(cli_env, "migrate").returncode == 0
