@@ -92,7 +92,9 @@ def platform(name: str) -> Platform:
 
 
 def check_language(language: str) -> str:
-    code = language.strip().lower()
+    """The template language for ``language``: "es", "ES", "es-MX", "zh_CN", "pt-BR" all
+    name a language we write (the region is the market's business: --market)."""
+    code = language.strip().lower().replace("_", "-").split("-")[0]
     if code not in LANGUAGES:
         raise ContentError(
             f"no templates for language {language!r} (one of {', '.join(LANGUAGES)})"
