@@ -39,7 +39,7 @@ from storage.vectors import CollectionKind, VectorPoint, VectorStore
 
 from .chunking import Chunk, chunk_sections
 from .parsed import ParsedFile, guess_language
-from .readers import READERS, read_file, reader_for
+from .readers import READERS, read_file, reader_for, reader_version
 from .report import EmbedProgress, FileResult, FileStatus, IngestReport, Progress
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 64  # texts per embedder call: big enough to amortise, small enough to stay responsive
 _LOCK_POLL_SECONDS = 0.2
 VECTORS_KEY = "vectors"  # document metadata: the vector space its points were embedded in
+# Document metadata: the version of the reader that parsed it. A reader that now reads more of
+# a file (FAQ headers it used to miss) bumps its version, and the unchanged file is read again.
+READER_KEY = "reader_version"
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -155,6 +158,7 @@ class Ingestor:
                 document.status == "ready"
                 and document.content_hash == digest
                 and document.metadata.get(VECTORS_KEY) == self._format
+                and document.metadata.get(READER_KEY, 1) == reader_version(name)
             ):
                 return FileResult(name, "skipped", document.id, reason="unchanged")
             # Indexed once before (even if a later attempt failed): this run replaces it.
@@ -219,7 +223,11 @@ class Ingestor:
                     language=_dominant_language(
                         [f.language for f in faq_rows] + [c.language for c in chunk_rows]
                     ),
-                    metadata={**parsed.metadata, VECTORS_KEY: self._format},
+                    metadata={
+                        **parsed.metadata,
+                        VECTORS_KEY: self._format,
+                        READER_KEY: reader_version(name),
+                    },
                     vector_space=self._format,
                 )
         except BaseException:

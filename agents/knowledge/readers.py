@@ -234,6 +234,12 @@ def reader_for(name: str) -> Reader:
     return reader
 
 
+def reader_version(name: str) -> int:
+    """The version of ``name``'s reader (1 unless it declares one); part of what makes an
+    unchanged file "already ingested"."""
+    return getattr(reader_for(name), "version", 1)
+
+
 def read_file(name: str, data: bytes) -> ParsedFile:
     """Parse ``data`` (the bytes of the file called ``name``) with the reader for its suffix.
 

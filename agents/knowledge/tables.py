@@ -197,6 +197,8 @@ class CsvReader:
     """CSV (any of ``, ; TAB |`` as delimiter), decoded like text files."""
 
     suffixes = (".csv", ".tsv")
+    # 2: headers with a role's word in them ("Customer question") are FAQ columns.
+    version = 2
     mime_type = "text/csv"
 
     def read(self, data: bytes, name: str) -> ParsedFile:
@@ -219,6 +221,8 @@ class XlsxReader:
     hidden sheets usually hold lookup data, not knowledge, so they are left out."""
 
     suffixes = (".xlsx", ".xlsm")
+    # 2: headers with a role's word in them ("Customer question") are FAQ columns.
+    version = 2
     mime_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def read(self, data: bytes, name: str) -> ParsedFile:

@@ -89,7 +89,7 @@ async def test_a_folder_becomes_documents_faqs_chunks_and_points(
     pdf = next(d for d in documents if d.mime_type == "application/pdf")
     # The parsed file's metadata, and the vector space its points were embedded in.
     assert pdf.title == "Shipping policy"
-    assert pdf.metadata == {"pages": 2, "vectors": embedder.name}
+    assert pdf.metadata == {"pages": 2, "vectors": embedder.name, "reader_version": 1}
     # The model ran in worker threads, never on the event loop's thread.
     assert embedder.threads and threading.get_ident() not in embedder.threads
 
@@ -331,3 +331,28 @@ async def test_embedding_progress_is_reported_per_batch_within_a_file(
     total = result.chunks
     assert [c[1] for c in calls] == [total] * len(calls)
     assert [c[0] for c in calls] == [min(n, total) for n in range(4, total + 4, 4)]
+
+
+async def test_a_file_read_by_an_older_reader_is_read_again_though_unchanged(
+    pool, ingestor: Ingestor, make_org, tmp_path: Path
+) -> None:
+    # Before reader version 2 "Customer question"/"Our answer" was not an FAQ header: the
+    # file became a text chunk, and "unchanged" must not keep it that way after an upgrade.
+    faq = tmp_path / "faq.csv"
+    faq.write_text("Customer question,Our answer\nDo you ship to Peru?,Yes.\n", encoding="utf-8")
+    org = await make_org()
+    (first,) = (await ingestor.ingest_files(org.id, [faq])).results
+    assert (first.status, first.faqs) == ("ingested", 1)
+    (same,) = (await ingestor.ingest_files(org.id, [faq])).results
+    assert same.status == "skipped"
+    async with pool.acquire() as conn:  # as an older version of the CSV reader left it
+        await conn.execute(
+            "UPDATE documents SET metadata = metadata - 'reader_version' WHERE id = $1",
+            first.document_id,
+        )
+
+    (again,) = (await ingestor.ingest_files(org.id, [faq])).results
+
+    assert (again.status, again.faqs) == ("updated", 1)
+    (skipped,) = (await ingestor.ingest_files(org.id, [faq])).results
+    assert skipped.status == "skipped"
