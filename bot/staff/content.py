@@ -53,7 +53,7 @@ async def _parse(ctx: CommandContext, kind: str, words: list[str]) -> ContentReq
         low = word.lower()
         if low in PLATFORMS:
             request.platform = low
-        elif low.isdigit():
+        elif low.isascii() and low.isdigit():  # "²".isdigit() is true, int("²") fails
             request.n = int(low)
         elif _SECONDS.match(low):
             request.seconds = int(_SECONDS.match(low).group(1))  # type: ignore[union-attr]
