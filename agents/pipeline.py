@@ -217,6 +217,7 @@ class Pipeline:
                 hits=outcome.hits,
                 products=catalog,
                 customer_name=customer.display_name,
+                customer_language=customer.language,
                 shop_name=context.organization.name,
                 overrides=context.overrides,
                 memories=[r.memory for r in outcome.memories],

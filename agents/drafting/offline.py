@@ -59,6 +59,9 @@ class DraftContext:
     hits: Sequence[Hit] = ()
     products: Sequence[Product] = ()
     customer_name: str | None = None
+    # What the customer writes in, from their profile: the reply language when this message
+    # has no words to tell by ("🔥🔥🔥", "ok").
+    customer_language: str | None = None
     shop_name: str = "our shop"
     overrides: Mapping[tuple[str, str], str] = field(default_factory=dict)
     # The customer's recalled memories, most relevant first: Memory rows / facts, or their
@@ -99,7 +102,7 @@ class OfflineDrafter:
         c = ctx.classification
         if c.category == "spam":
             return None
-        language = c.language if c.language not in ("und", "") else "en"
+        language = c.language if c.language not in ("und", "") else ctx.customer_language or "en"
         fields = {"shop": ctx.shop_name, "name_part": name_part(ctx.customer_name, language)}
 
         answer = self._faq(ctx, language)

@@ -470,3 +470,10 @@ def test_the_newest_quantity_in_an_unpriced_unit_stops_the_search():
 def test_quantity_words_need_their_own_word_boundary():
     assert remembered_quantity(["Needs 1.5 pcs"]) is None
     assert remembered_quantity(["10 settings please"]) is None
+
+
+def test_a_message_without_words_is_answered_in_the_customers_language():
+    emoji_only = Classification("other", 0.9, "und", "neutral", sub_intent="small_talk")
+    draft = drafter.draft(DraftContext("🔥🔥🔥", emoji_only, customer_language="es"))
+    assert draft.language == "es"
+    assert drafter.draft(DraftContext("🔥🔥🔥", emoji_only)).language == "en"  # nothing known
