@@ -5,6 +5,37 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+# A customer's zone when only their country is known (customer add --country, a CRM
+# import): the country's zone, or for a country spanning several its most populous one —
+# closer to their day than the merchant's zone, which may be half a world away.
+COUNTRY_ZONES = {
+    "CN": "Asia/Shanghai", "HK": "Asia/Hong_Kong", "MO": "Asia/Macau", "TW": "Asia/Taipei",
+    "JP": "Asia/Tokyo", "KR": "Asia/Seoul", "IN": "Asia/Kolkata", "PK": "Asia/Karachi",
+    "BD": "Asia/Dhaka", "SG": "Asia/Singapore", "MY": "Asia/Kuala_Lumpur",
+    "TH": "Asia/Bangkok", "VN": "Asia/Ho_Chi_Minh", "ID": "Asia/Jakarta", "PH": "Asia/Manila",
+    "AE": "Asia/Dubai", "SA": "Asia/Riyadh", "QA": "Asia/Qatar", "IL": "Asia/Jerusalem",
+    "TR": "Europe/Istanbul", "RU": "Europe/Moscow", "UA": "Europe/Kyiv",
+    "GB": "Europe/London", "IE": "Europe/Dublin", "PT": "Europe/Lisbon", "ES": "Europe/Madrid",
+    "FR": "Europe/Paris", "BE": "Europe/Brussels", "NL": "Europe/Amsterdam",
+    "DE": "Europe/Berlin", "CH": "Europe/Zurich", "AT": "Europe/Vienna", "IT": "Europe/Rome",
+    "PL": "Europe/Warsaw", "CZ": "Europe/Prague", "SE": "Europe/Stockholm",
+    "NO": "Europe/Oslo", "DK": "Europe/Copenhagen", "FI": "Europe/Helsinki",
+    "GR": "Europe/Athens", "RO": "Europe/Bucharest", "HU": "Europe/Budapest",
+    "US": "America/New_York", "CA": "America/Toronto", "MX": "America/Mexico_City",
+    "GT": "America/Guatemala", "CR": "America/Costa_Rica", "PA": "America/Panama",
+    "CO": "America/Bogota", "VE": "America/Caracas", "EC": "America/Guayaquil",
+    "PE": "America/Lima", "BO": "America/La_Paz", "CL": "America/Santiago",
+    "AR": "America/Argentina/Buenos_Aires", "UY": "America/Montevideo",
+    "PY": "America/Asuncion", "BR": "America/Sao_Paulo", "DO": "America/Santo_Domingo",
+    "AU": "Australia/Sydney", "NZ": "Pacific/Auckland", "ZA": "Africa/Johannesburg",
+    "NG": "Africa/Lagos", "KE": "Africa/Nairobi", "EG": "Africa/Cairo", "MA": "Africa/Casablanca",
+}  # fmt: skip
+
+
+def country_zone(country: str | None) -> str | None:
+    """The IANA zone for an ISO 3166 country code, or None when we don't know it."""
+    return COUNTRY_ZONES.get((country or "").strip().upper())
+
 
 def zone(*names: str | None) -> ZoneInfo:
     """The first valid IANA zone among ``names`` (customer's, then the org's), else UTC."""

@@ -18,7 +18,7 @@ from storage.db import Connection
 from storage.repositories import followups
 
 from .config import FollowupConfig, SweepResult
-from .quiet_hours import next_allowed, zone
+from .quiet_hours import country_zone, next_allowed, zone
 
 REASON = "quote_expiry"
 
@@ -33,7 +33,8 @@ RETURNING q.id
 """
 
 _NEAR_EXPIRY = """
-SELECT q.id, q.org_id, q.customer_id, q.conversation_id, c.timezone, o.timezone AS org_timezone,
+SELECT q.id, q.org_id, q.customer_id, q.conversation_id, c.timezone, c.country,
+       o.timezone AS org_timezone,
        o.settings AS org_settings
 FROM quotations q
 JOIN organizations o ON o.id = q.org_id
@@ -85,7 +86,12 @@ async def sweep(
             customer_id=row["customer_id"],
             conversation_id=row["conversation_id"],
             quotation_id=row["id"],
-            due_at=next_allowed(now, zone(row["timezone"], row["org_timezone"]), start, end),
+            due_at=next_allowed(
+                now,
+                zone(row["timezone"], country_zone(row["country"]), row["org_timezone"]),
+                start,
+                end,
+            ),
             reason=REASON,
             dedupe_key=f"quote_expiry:{row['id']}",
         )

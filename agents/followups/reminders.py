@@ -18,7 +18,7 @@ from storage.repositories import followups, opt_outs
 from storage.repositories.followups import Followup
 
 from .config import FollowupConfig
-from .quiet_hours import next_allowed, zone
+from .quiet_hours import country_zone, next_allowed, zone
 
 REASON = "manual"
 _DURATION = re.compile(r"^(\d{1,4})(m|min|h|d|w)$", re.IGNORECASE)
@@ -79,7 +79,8 @@ async def plan(
         "SELECT timezone, settings FROM organizations WHERE id = $1", customer.org_id
     )
     start, end = config.quiet_hours_for(org["settings"])
-    due_at = next_allowed(now + delay, zone(customer.timezone, org["timezone"]), start, end)
+    tz = zone(customer.timezone, country_zone(customer.country), org["timezone"])
+    due_at = next_allowed(now + delay, tz, start, end)
     conversation_id = await conn.fetchval(
         """
         SELECT id FROM conversations WHERE org_id = $1 AND customer_id = $2 AND NOT is_test

@@ -16,7 +16,7 @@ from storage.db import Connection
 from storage.repositories import followups
 
 from .config import FollowupConfig, SweepResult
-from .quiet_hours import next_allowed, zone
+from .quiet_hours import country_zone, next_allowed, zone
 
 REASON = "silent_customer"
 # customers.status values that are chased (see migrations/0003_crm.sql).
@@ -31,7 +31,7 @@ KEY_SQL = """'silent:' || c.id || ':'
     || '+00:00'"""
 
 _CANDIDATES = """
-SELECT c.id, c.org_id, c.timezone, c.last_inbound_at, o.timezone AS org_timezone,
+SELECT c.id, c.org_id, c.timezone, c.country, c.last_inbound_at, o.timezone AS org_timezone,
        o.settings AS org_settings, conv.id AS conversation_id
 FROM customers c
 JOIN organizations o ON o.id = c.org_id
@@ -81,7 +81,8 @@ async def sweep(
     )
     for row in candidates:
         start, end = config.quiet_hours_for(row["org_settings"])
-        due_at = next_allowed(now, zone(row["timezone"], row["org_timezone"]), start, end)
+        tz = zone(row["timezone"], country_zone(row["country"]), row["org_timezone"])
+        due_at = next_allowed(now, tz, start, end)
         created = await followups.schedule(
             conn,
             org_id=row["org_id"],
