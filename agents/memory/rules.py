@@ -113,11 +113,44 @@ def _all_facts(text: str) -> Iterator[Fact]:
         yield from extractor(text)
 
 
+# "need 200 vacuum flasks": a wanted number of a product named by its words, not a unit.
+_WANTED_ITEMS = re.compile(
+    r"\b(?:need|want|order|buy|looking for|require|quote for|necesitamos|necesito|queremos|"
+    r"quiero|comprar)\s+(\d{1,3}(?:,\d{3})+|\d+)\s+((?:[^\W\d_]+\s?){1,3})",
+    re.IGNORECASE,
+)
+# Words that end the product's name ("200 bottles by May", "300 mugs for our cafe").
+_ITEM_STOP = frozenset(
+    (  # noqa: SIM905 - a word list reads better as words
+        "by for to in and before with within per each please asap of de para con antes y en"
+    ).split()
+)
+# A number of days or weeks is a time, not a quantity ("we need 2 weeks").
+_TIME_WORDS = frozenset(
+    (  # noqa: SIM905
+        "more day days week weeks month months year years hour hours minute minutes "
+        "dia dias día días semana semanas mes meses"
+    ).split()
+)
+
+
 def _quantities(text: str) -> Iterator[Fact]:
+    counted = set()
     for pattern in _QUANTITY:
         for match in pattern.finditer(text):
             amount, unit = match.group(1), match.group(2)
+            counted.add(match.start(1))
             yield Fact("quantity", f"Needs {amount} {unit}", 0.8)
+    for match in _WANTED_ITEMS.finditer(text):
+        if match.start(1) in counted:
+            continue  # "need 500 pcs" is already kept with its unit
+        words = []
+        for word in match.group(2).split():
+            if word.lower() in _ITEM_STOP:
+                break
+            words.append(word)
+        if words and words[0].lower() not in _TIME_WORDS:
+            yield Fact("quantity", f"Needs {match.group(1)} {' '.join(words)}", 0.8)
 
 
 def _preferences(text: str) -> Iterator[Fact]:
