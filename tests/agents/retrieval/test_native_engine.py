@@ -6,8 +6,10 @@ VNNI CPU and a C compiler skip without them — the fallback tests run everywher
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +162,14 @@ def test_an_engine_whose_vectors_differ_is_rejected(
     assert embedder.engine == "bundled"
     assert any("vectors differ" in r.getMessage() for r in caplog.records)
     assert not list(cache.glob("*.so"))
+
+
+@needs_vnni
+def test_two_builders_at_once_both_get_one_complete_engine(tmp_path: Path) -> None:
+    # Two workers starting on a fresh machine: each builds to its own temporary file and
+    # renames it into place, so neither ever sees a half-written library.
+    with ThreadPoolExecutor(2) as pool:
+        paths = list(pool.map(engine.native_engine, [tmp_path, tmp_path]))
+    assert paths[0] is not None and paths[0] == paths[1]
+    assert [p.name for p in tmp_path.iterdir()] == [paths[0].name]  # no temporary files left
+    assert ctypes.CDLL(str(paths[0])).e5_native_vnni() == 1
