@@ -72,6 +72,34 @@ class Rates:
         return (Decimal(per_base[target]) / Decimal(per_base[source])).quantize(RATE, ROUND_HALF_UP)
 
 
+# Unit words that mean the same measure, in en/es/zh ("500 unidades" of a product sold in
+# pcs is 500 pcs). A requested unit in another group than the catalog's ("500 cartons" of a
+# product priced per piece) is priced per the catalog's unit, with a warning.
+_UNIT_GROUPS = (
+    {"pcs", "pc", "piece", "pieces", "unit", "units", "ea", "each", "个", "件", "只", "支",
+     "把", "张", "条", "台", "unidad", "unidades", "ud", "uds", "pieza", "piezas"},
+    {"set", "sets", "套", "juego", "juegos"},
+    {"pair", "pairs", "双", "par", "pares"},
+    {"box", "boxes", "盒", "caja", "cajas"},
+    {"carton", "cartons", "ctn", "ctns", "箱"},
+    {"kg", "kgs", "kilo", "kilos", "公斤", "千克"},
+    {"meter", "meters", "m", "米", "metro", "metros"},
+    {"roll", "rolls", "卷", "rollo", "rollos"},
+    {"bag", "bags", "包", "bolsa", "bolsas"},
+    {"bottle", "bottles", "瓶", "botella", "botellas"},
+)  # fmt: skip
+
+
+def same_unit(requested: str | None, catalog: str | None) -> bool:
+    """False only when both units are known and mean different things."""
+    if not requested or not catalog:
+        return True
+    a, b = requested.strip().lower(), catalog.strip().lower()
+    group_a = next((g for g in _UNIT_GROUPS if a in g), None)
+    group_b = next((g for g in _UNIT_GROUPS if b in g), None)
+    return a == b or group_a is None or group_b is None or group_a is group_b
+
+
 @dataclass
 class PricedQuote:
     currency: str
@@ -121,6 +149,11 @@ def price_items(items: Sequence[RequestedItem], currency: str, rates: Rates) -> 
             )
             continue
         line_warnings = []
+        if not same_unit(item.unit, product.unit):
+            line_warnings.append(
+                f"{product.sku}: {quantity(item.quantity)} {item.unit} requested, priced as "
+                f"{quantity(item.quantity)} {product.unit} (the catalog's unit): check the packing"
+            )
         if product.moq and item.quantity < product.moq:
             line_warnings.append(
                 f"{product.sku}: {quantity(item.quantity)} {product.unit} is below the MOQ of "
