@@ -68,6 +68,7 @@ _CODES = r"USD|EUR|CNY|RMB|GBP|JPY|HKD|MXN|BRL|AUD|CAD"
 CURRENCY_SIGNS = (
     # Longest first: "US$" before "$", "美元" before "元".
     ("美元", "USD"), ("美金", "USD"), ("欧元", "EUR"), ("人民币", "CNY"), ("英镑", "GBP"),
+    ("EURO", "EUR"), ("DOLLAR", "USD"), ("DÓLAR", "USD"), ("DOLAR", "USD"), ("YUAN", "CNY"),
     ("US$", "USD"), ("HK$", "HKD"), ("R$", "BRL"), ("MX$", "MXN"), ("A$", "AUD"),
     ("C$", "CAD"), ("€", "EUR"), ("£", "GBP"), ("¥", "CNY"), ("￥", "CNY"), ("元", "CNY"),
     ("$", "USD"),

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from agents.quotes.catalog import import_catalog, parse_moq, parse_price
+from agents.quotes.catalog import _currency_cell, import_catalog, parse_moq, parse_price
 from storage.repositories import products
 
 
@@ -158,3 +158,14 @@ async def test_a_workbook_opening_on_an_instructions_sheet(pool, shop, tmp_path)
     book.save(path)
     report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
     assert (report.created, report.errors) == (1, [])
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [("Euro", "EUR"), ("US Dollar", "USD"), ("dólares", "USD"), ("RMB", "CNY"),
+     ("人民币", "CNY"), ("€", "EUR"), ("usd", "USD")],
+)  # fmt: skip
+def test_currency_cells_in_words_and_signs(cell, code):
+    # Regression: "Euro" or "人民币" in the currency column refused the row ("not an ISO
+    # 4217 code") and "RMB" was stored as RMB, which no exchange rate knows.
+    assert _currency_cell(cell) == code
