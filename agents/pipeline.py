@@ -97,6 +97,9 @@ class Outcome:
     suggestion_id: uuid.UUID | None = None
     skipped: str | None = None
     engine: str = "offline"
+    # Why the configured LLM did not draft (timeout, provider error, invalid output, a price
+    # it was not given, budget): the offline draft answered instead.
+    llm_fallback: str | None = None
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -259,6 +262,7 @@ class Pipeline:
             )
         except LLMUnavailable as err:
             log.info("LLM draft unavailable for org %s, drafting offline: %s", org_id, err)
+            outcome.llm_fallback = str(err)
             return None
         outcome.engine = "llm"
         return draft

@@ -144,7 +144,8 @@ def format_turn(turn: Turn) -> str:
         lines.append("source     -")
     lines.append(f"draft      {turn.draft if turn.draft is not None else '(no draft)'}")
     lines.append(f"action     {turn.action}: {turn.reason}")
-    lines.append(f"engine     {turn.engine}")
+    fallback = f" (the LLM's draft was not used: {turn.llm_fallback})" if turn.llm_fallback else ""
+    lines.append(f"engine     {turn.engine}{fallback}")
     return "\n".join(lines) + "\n"
 
 

@@ -53,6 +53,7 @@ class Turn:
     action: str | None = None
     reason: str | None = None
     engine: str = "offline"
+    llm_fallback: str | None = None  # why the LLM's draft was not used, when one is configured
     suggestion_id: uuid.UUID | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -64,7 +65,7 @@ class Turn:
 
 
 def turn_from(text: str, outcome: Outcome) -> Turn:
-    turn = Turn(text, outcome.message_id, engine=outcome.engine)
+    turn = Turn(text, outcome.message_id, engine=outcome.engine, llm_fallback=outcome.llm_fallback)
     c = outcome.classification
     if c is not None:
         turn.category, turn.sub_intent, turn.language = c.category, c.sub_intent, c.language

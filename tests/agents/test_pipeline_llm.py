@@ -70,6 +70,7 @@ async def test_invented_numbers_are_refused(pool, with_llm):
     row = await _suggestion(pool, outcome.message_id)
     assert row["engine"] == "offline" and "2.10 USD" in row["draft"]
     assert "1.50" not in row["draft"] and "20%" not in row["draft"]
+    assert "prices or discounts it was not given" in outcome.llm_fallback
 
 
 async def test_a_failing_model_falls_back_to_the_offline_draft(pool, with_llm):
@@ -79,6 +80,8 @@ async def test_a_failing_model_falls_back_to_the_offline_draft(pool, with_llm):
     row = await _suggestion(pool, outcome.message_id)
     assert row["engine"] == "offline"
     assert row["draft"] == "Shipping to Spain takes 7-10 days."
+    # Not silent: the outcome (and so `try`) says why the LLM's draft was not used.
+    assert "provider is down" in outcome.llm_fallback
 
 
 async def test_spam_never_reaches_the_model(pool, with_llm):
