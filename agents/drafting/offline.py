@@ -30,6 +30,7 @@ from .product_names import loose_product_matches
 from .quantities import (
     Remembered,
     memory_source,
+    memory_texts,
     message_quantity,
     other_numbers,
     remembered_quantity,
@@ -142,6 +143,15 @@ class OfflineDrafter:
 
     def _catalog(self, ctx: DraftContext, language: str, fields: dict) -> Draft:
         matched = match_products(ctx.text, ctx.products)
+        named_before = None
+        if not matched:
+            # "How much are they?" after "we need 200 vacuum flasks": the product the
+            # customer told us about earlier (recalled memories, most relevant first).
+            for memory in ctx.memories:
+                matched = match_products(memory_texts([memory])[0], ctx.products)
+                if matched:
+                    named_before = memory
+                    break
         if not matched:
             text, used = render("price_unknown", language, fields, ctx.overrides)
             return Draft(text, used, "template", 0.4, [{"kind": "template", "id": "price_unknown"}])
@@ -177,6 +187,8 @@ class OfflineDrafter:
                     line = f"{line} {extra}"
             lines.append(line)
             sources.append(product_source(product))
+        if named_before is not None and (remembered is None or remembered[1] is not named_before):
+            sources.append(memory_source(named_before))
         if remembered is not None:
             lines.extend(self._remembered(ctx, language, fields, matched, remembered))
             sources.append(memory_source(remembered[1]))

@@ -477,3 +477,28 @@ def test_a_message_without_words_is_answered_in_the_customers_language():
     draft = drafter.draft(DraftContext("🔥🔥🔥", emoji_only, customer_language="es"))
     assert draft.language == "es"
     assert drafter.draft(DraftContext("🔥🔥🔥", emoji_only)).language == "en"  # nothing known
+
+
+def test_a_price_question_naming_no_product_uses_the_one_named_before():
+    flask = product(sku="FL-1L", name="Vacuum flask 1L", price="5.50", moq=200)
+    bottle = product(sku="BTL-500", name="Steel bottle 500ml")
+    draft = drafter.draft(
+        DraftContext(
+            "How much are they?",
+            cls("question", sub_intent="price_inquiry"),
+            products=[bottle, flask],
+            memories=[
+                Fact("location", "Based in Berlin", 0.7),
+                Fact("quantity", "Needs 200 vacuum flasks", 0.8),
+            ],
+        )
+    )
+    assert draft.kind == "catalog" and "5.50 USD" in draft.text and "2.10" not in draft.text
+    assert {s["kind"] for s in draft.sources} == {"product", "memory"}
+    # Nothing named now or before: the customer is asked which product.
+    none = drafter.draft(
+        DraftContext(
+            "How much are they?", cls("question", sub_intent="price_inquiry"), products=[flask]
+        )
+    )
+    assert none.kind == "template"
