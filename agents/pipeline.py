@@ -35,6 +35,7 @@ from .classifier.batching import ClassifierBatcher
 from .drafting.llm import LLMDrafter
 from .drafting.offline import HIT_CATEGORIES, Draft, DraftContext, OfflineDrafter
 from .errors import LLMUnavailable
+from .followups.optin import detect_opt_in, record_opt_in
 from .followups.optout import detect_opt_out, record_opt_out
 from .knowledge.reembed import Reembedder
 from .memory.service import MemoryService, Recalled, with_changes
@@ -188,6 +189,14 @@ class Pipeline:
                 await record_opt_out(conn, org_id, customer.id, text, channel_id=message.channel_id)
             outcome.skipped = "the customer opted out of messages"
             return outcome
+        if detect_opt_in(text):  # START / 订阅 / alta: lifts their own opt-out, if any
+            async with self.pool.acquire() as conn:
+                lifted = await record_opt_in(
+                    conn, org_id, customer.id, text, channel_id=message.channel_id
+                )
+            if lifted:  # a bare START has nothing to answer; "yes" from anyone else goes on
+                outcome.skipped = "the customer opted back in to messages"
+                return outcome
 
         with clock("classify"):
             classifier = await self.classifiers.for_org(org_id)

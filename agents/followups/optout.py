@@ -8,12 +8,15 @@ unambiguous opt-out phrase ("please unsubscribe me", "不要再发消息了", "n
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 import uuid
 
 from storage.db import Connection
-from storage.repositories import opt_outs
+from storage.repositories import audit, opt_outs
+
+log = logging.getLogger(__name__)
 
 # The whole (normalized) message is one of these.
 EXACT = frozenset(
@@ -124,7 +127,7 @@ PHRASES = (
 )
 # Courtesy words around a keyword ("STOP please", "BAJA por favor", "请停止"): stripped
 # before the whole-message match, so the keyword list needs no polite variants.
-_COURTESY = re.compile(
+COURTESY = re.compile(
     r"^(?:(?:please|pls|plz|por favor|请|麻烦)\s*)+|(?:\s*(?:please|pls|plz|thanks|thank you|"
     r"por favor|gracias|谢谢|謝謝|now|ya))+$"
 )
@@ -151,7 +154,7 @@ def opt_out_keyword(text: str | None) -> str | None:
     norm = normalize(text)
     if not norm:
         return None
-    for candidate in (norm, _COURTESY.sub("", norm).strip()):
+    for candidate in (norm, COURTESY.sub("", norm).strip()):
         if candidate in EXACT or candidate.replace(" ", "") in EXACT:
             return candidate
     for phrase in PHRASES:
@@ -192,6 +195,25 @@ async def record_opt_out(
         )
         if recorded:
             await withdraw_proactive(conn, org_id, customer_id)
+            # The trail holds both directions (agents/followups/optin.py lifts it), so a
+            # customer's STOP / START history survives the opt_outs row being removed.
+            await audit.record(
+                conn,
+                org_id,
+                "customer.opt_out",
+                actor_kind="system",
+                entity_type="customer",
+                entity_id=customer_id,
+                before={"opted_out": False},
+                after={
+                    "opted_out": True,
+                    "keyword": keyword,
+                    "channel_id": None if channel_id is None else str(channel_id),
+                    "message": (text or "")[:200],
+                },
+            )
+    if recorded:
+        log.info("org %s customer %s opted out (%r)", org_id, customer_id, keyword)
     return recorded
 
 
