@@ -44,7 +44,9 @@ ACTIONS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escal
 # the same would be drafted "Thanks for your message Lucia!" at FAQ confidence), and catalog
 # answers quote today's prices (prices come only from the catalog; a learned one goes stale).
 # A person's edit is always learned: their words are the correction.
-UNLEARNED_KINDS = frozenset({"template", "handoff", "llm_handoff", "catalog"})
+# A reused learned price (agents/drafting/offline.py) approved unedited is no new knowledge, and
+# learning it again would copy the note "quoted earlier" into the corpus.
+UNLEARNED_KINDS = frozenset({"template", "handoff", "llm_handoff", "catalog", "learned_price"})
 # Roles that may decide; ``readonly`` staff may look only.
 DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
 # A suggestion can still be decided in these states; an escalated one waits for a decision

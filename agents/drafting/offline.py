@@ -1,10 +1,12 @@
 """The offline drafter: a reply from the merchant's own knowledge, catalog and templates.
 
 In order: spam gets no draft; a confident FAQ (or approved past reply) answers the question
-itself; a price or purchase question is answered from the catalog — the price, the MOQ, an
-offer to quote — and never with a number the catalog doesn't have; complaints get an apology
-(and are escalated by policy); praise a thank-you; greetings a greeting; otherwise a relevant
-knowledge excerpt if one is close enough, or a polite hand-off. Every draft lists its sources.
+itself — a past reply that states a price never answers a price question and is never
+auto-sent (``_learned_price``); a price or purchase question is answered from the catalog —
+the price, the MOQ, an offer to quote — and never with a number the catalog doesn't have;
+complaints get an apology (and are escalated by policy); praise a thank-you; greetings a
+greeting; otherwise a relevant knowledge excerpt if one is close enough, or a polite
+hand-off. Every draft lists its sources.
 
 Recalled memories (``DraftContext.memories``) fill what the message leaves out: a price
 question that states no quantity at all is answered for the newest quantity the customer
@@ -26,6 +28,7 @@ from ..classifier.base import Classification
 from ..retrieval.base import Hit
 from ..retrieval.confidence import answer_confidence
 from ..retrieval.retriever import CONFIDENT_COSINE, KNOWLEDGE_COSINE
+from .money import states_money
 from .product_names import loose_product_matches
 from .quantities import (
     Remembered,
@@ -48,6 +51,9 @@ _CENT = Decimal("0.01")
 # an answer written for the question, and no benchmark measures excerpts. Autopilot never
 # sends one alone (agents/policy.py); the figure only ranks it below a FAQ answer on cards.
 KNOWLEDGE_DISCOUNT = 0.8
+# A learned reply that states a price is at most this confident: well under autopilot's
+# default bar (0.92), so a card shows it as "check me" even before its kind keeps it unsent.
+LEARNED_PRICE_MAX_CONFIDENCE = 0.5
 # A letter or digit of a script written with spaces (CJK characters are \w to re, but a
 # Chinese word right after a SKU does not make it a longer SKU).
 _WORD = r"[^\W\u3400-\u9fff\uf900-\ufaff]"
@@ -74,7 +80,7 @@ class DraftContext:
 class Draft:
     text: str
     language: str
-    kind: str  # faq | catalog | template | knowledge | handoff
+    kind: str  # faq | learned_price | catalog | template | knowledge | handoff
     confidence: float
     sources: list[dict[str, Any]]
 
@@ -106,10 +112,11 @@ class OfflineDrafter:
         language = c.language if c.language not in ("und", "") else ctx.customer_language or "en"
         fields = {"shop": ctx.shop_name, "name_part": name_part(ctx.customer_name, language)}
 
-        answer = self._faq(ctx, language)
+        asks_price = c.category == "purchase_intent" or c.sub_intent in _PRICE_INTENTS
+        answer = self._faq(ctx, language, asks_price=asks_price)
         if answer is not None and c.category in HIT_CATEGORIES:
             return answer
-        if c.category == "purchase_intent" or c.sub_intent in _PRICE_INTENTS:
+        if asks_price:
             return self._catalog(ctx, language, fields)
         simple = {"complaint": "apology", "praise": "thanks"}.get(c.category)
         if simple is None and c.category == "other" and not ctx.hits:
@@ -123,9 +130,14 @@ class OfflineDrafter:
         text, used = render("handoff", language, fields, ctx.overrides)
         return Draft(text, used, "handoff", 0.3, [{"kind": "template", "id": "handoff"}])
 
-    def _faq(self, ctx: DraftContext, language: str) -> Draft | None:
+    def _faq(self, ctx: DraftContext, language: str, *, asks_price: bool = False) -> Draft | None:
         confident = [
-            h for h in ctx.hits if h.kind in ("faq", "corpus") and _dense(h) >= self.thresholds.faq
+            h
+            for h in ctx.hits
+            if h.kind in ("faq", "corpus")
+            and _dense(h) >= self.thresholds.faq
+            # A learned price answers no price question: the catalog does (see _learned_price).
+            and not (asks_price and is_learned_price(h))
         ]
         if not confident:
             return None
@@ -133,12 +145,31 @@ class OfflineDrafter:
         best = max(confident, key=lambda h: (h.language == language, _dense(h)))
         # The calibrated chance that this answer is right, not the cosine: autopilot compares
         # it with auto_send_min_confidence and cards show it as a percentage.
+        confidence = round(answer_confidence(_dense(best)), 3)
+        if is_learned_price(best):
+            return self._learned_price(ctx, best, language, confidence)
         return Draft(
-            best.text.strip(),
-            best.language or language,
-            "faq",
-            round(answer_confidence(_dense(best)), 3),
-            [hit_source(best)],
+            best.text.strip(), best.language or language, "faq", confidence, [hit_source(best)]
+        )
+
+    @staticmethod
+    def _learned_price(ctx: DraftContext, hit: Hit, language: str, confidence: float) -> Draft:
+        """A past reply that states an amount ("500 bottles cost 1,200 EUR in total") was
+        written for one customer, one quantity and that day's catalog. Prices come from the
+        catalog only, so such a reply is never reused for a price question (``_faq`` leaves
+        it out) and, for any other question, is drafted as kind ``learned_price``: autopilot
+        sends only kind ``faq`` (agents/policy.py) whatever an org's threshold, the confidence
+        is capped under the default bar as well, and the text says the price was quoted before
+        and will be confirmed."""
+        used = hit.language or language
+        note, used = render("earlier_price_note", used, {}, ctx.overrides)
+        source = {**hit_source(hit), "states_price": True}
+        return Draft(
+            f"{hit.text.strip()} {note}",
+            used,
+            "learned_price",
+            min(confidence, LEARNED_PRICE_MAX_CONFIDENCE),
+            [source],
         )
 
     def _catalog(self, ctx: DraftContext, language: str, fields: dict) -> Draft:
@@ -244,6 +275,11 @@ class OfflineDrafter:
         text, used = render("knowledge", language, {"excerpt": excerpt}, ctx.overrides)
         confidence = round(answer_confidence(_dense(best)) * KNOWLEDGE_DISCOUNT, 3)
         return Draft(text, used, "knowledge", confidence, [hit_source(best)])
+
+
+def is_learned_price(hit: Hit) -> bool:
+    """An approved past reply (not the merchant's own FAQ) that states an amount of money."""
+    return hit.kind == "corpus" and states_money(hit.text)
 
 
 def match_products(text: str, products: Sequence[Product]) -> list[Product]:

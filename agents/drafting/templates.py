@@ -86,6 +86,12 @@ BUILTIN: Mapping[str, Mapping[str, str]] = {
         "es": "Esto es lo que podemos decirle: {excerpt}",
         "zh": "相关信息如下：{excerpt}",
     },
+    # After a past reply that states a price (agents/drafting/offline.py, learned_price).
+    "earlier_price_note": {
+        "en": "(This price was quoted earlier; we will confirm the current price for you.)",
+        "es": "(Este precio se indicó anteriormente; le confirmaremos el precio actual.)",
+        "zh": "（此价格为之前的报价，我们会为您确认当前价格。）",
+    },
     "handoff": {
         "en": "Thanks for your message{name_part}! A member of our team will get back to you "
         "shortly.",
