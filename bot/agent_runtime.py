@@ -81,6 +81,8 @@ async def open_pipeline(
     from agents.classifier import store
 
     await asyncio.to_thread(store.load_default, settings.data_dir)
+    # Likewise the embedder: its first load on a machine also builds the native engine.
+    await asyncio.to_thread(embedder.warm)
     cards = None if runtime is None else Cards.from_settings(services, runtime.hub)
     memory = MemoryService(services.pool, vectors=vectors, queries=queries)
     quotes = quote_service(services, gateway)

