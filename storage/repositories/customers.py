@@ -7,6 +7,7 @@ person who writes on two apps starts as two customers and can later be merged in
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -154,22 +155,62 @@ def contains_pattern(query: str) -> str:
     return "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# A query that is a phone number as people type it: "+34 600 111 222", "600111222",
+# "(600) 111-222", "whatsapp:+34600111222", "tel:0034600111222".
+_PHONE_QUERY = re.compile(r"^(?:[a-z]+:)?\s*\+?[\d\s().\-/]+$", re.IGNORECASE)
+# Fewer digits than this are a fragment of anything (an order number, a year), not a phone.
+_MIN_PHONE_DIGITS = 6
+
+
+def phone_digits(query: str) -> str | None:
+    """The digits of ``query`` when it reads as a phone number, else None."""
+    query = query.strip()
+    if not _PHONE_QUERY.match(query):
+        return None
+    # Without leading zeros: a trunk or international prefix ("0034…", "07700…") is dropped
+    # on both sides, so "07700 900123" finds "+44 7700 900123".
+    digits = re.sub(r"\D", "", query).lstrip("0")
+    return digits if len(digits) >= _MIN_PHONE_DIGITS else None
+
+
 async def search(
     conn: Connection, org_id: uuid.UUID, query: str, *, limit: int = 20
 ) -> list[Customer]:
-    """Customers whose name, company, e-mail or phone contains ``query`` (case-insensitive);
-    sandbox customers of ``trademate try`` are never found."""
+    """Customers whose name, company, e-mail or phone contains ``query`` (case- and
+    accent-insensitive: "Ana Ruíz" finds "Ana Ruiz"); a query that is a phone number, however
+    it is spaced or prefixed ("+34 600 111 222", "600111222", "whatsapp:+34600111222"), also
+    finds the customer by the digits of their phone or of a channel account written as a
+    phone number (a WhatsApp identity), the country code optional on either side. Sandbox
+    customers of ``trademate try`` are never found."""
     pattern = contains_pattern(query)
+    # Identities count only when written as "+<digits>" (WhatsApp's "whatsapp:+34…"): a
+    # Telegram user id or a WeChat OpenID is digits or letters that are no phone number.
+    # A stored number matches when its digits contain the typed ones ("600111222" in
+    # "+34600111222") or end them (typed "+34 600 111 222", stored "600 111 222").
     records = await conn.fetch(
-        """
-        SELECT * FROM customers
-        WHERE org_id = $1 AND merged_into_id IS NULL AND NOT is_test
-          AND (display_name ILIKE $2 OR company ILIKE $2 OR email ILIKE $2 OR phone ILIKE $2)
-        ORDER BY last_inbound_at DESC NULLS LAST, created_at DESC
-        LIMIT $3
+        r"""
+        SELECT c.* FROM customers c
+        WHERE c.org_id = $1 AND c.merged_into_id IS NULL AND NOT c.is_test
+          AND (unaccent(c.display_name) ILIKE unaccent($2)
+               OR unaccent(c.company) ILIKE unaccent($2)
+               OR c.email ILIKE $2 OR c.phone ILIKE $2
+               OR ($3::text IS NOT NULL AND EXISTS (
+                   SELECT 1
+                   FROM (SELECT c.phone AS number
+                         UNION ALL
+                         SELECT i.external_id FROM customer_identities i
+                         WHERE i.org_id = $1 AND i.customer_id = c.id
+                           AND i.external_id ~ '\+\d') AS n,
+                        LATERAL (SELECT ltrim(regexp_replace(n.number, '\D', '', 'g'), '0')
+                                 AS digits) AS d
+                   WHERE d.digits LIKE '%' || $3 || '%'
+                      OR (length(d.digits) >= 6 AND $3 LIKE '%' || d.digits))))
+        ORDER BY c.last_inbound_at DESC NULLS LAST, c.created_at DESC
+        LIMIT $4
         """,
         org_id,
         pattern,
+        phone_digits(query),
         limit,
     )
     return [Customer.from_record(r) for r in records]
