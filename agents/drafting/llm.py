@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import LLMUnavailable
-from .offline import Draft, DraftContext, hit_source, product_source
+from .offline import Draft, DraftContext, hit_source, is_learned_price, product_source
 from .quantities import memory_texts
 
 log = logging.getLogger(__name__)
@@ -56,9 +56,11 @@ class LLMDrafter:
 
         memories = memory_texts(ctx.memories)
 
-        knowledge = [
-            f"[{hit.kind}:{hit.id}] {hit.title or ''}\n{hit.text}".strip() for hit in ctx.hits
-        ]
+        # A past reply that states a price (one customer's deal, one day's catalog) is not
+        # shown: the model would repeat it as if it were the catalog's, and the money check
+        # below would trust it (agents/drafting/offline.py, _learned_price).
+        hits = [hit for hit in ctx.hits if not is_learned_price(hit)]
+        knowledge = [f"[{hit.kind}:{hit.id}] {hit.title or ''}\n{hit.text}".strip() for hit in hits]
         catalog = [
             f"[product:{p.id}] {p.name} ({p.sku}) — "
             + (
@@ -125,7 +127,7 @@ def _plain(value: Decimal) -> str:
 
 def _sources(ids: Sequence[str], ctx: DraftContext) -> list[dict[str, Any]]:
     """The cited ids the model was actually shown; anything else is dropped."""
-    shown = {f"{h.kind}:{h.id}": h for h in ctx.hits}
+    shown = {f"{h.kind}:{h.id}": h for h in ctx.hits if not is_learned_price(h)}
     products = {f"product:{p.id}": p for p in ctx.products}
     sources: list[dict[str, Any]] = []
     for raw in ids:

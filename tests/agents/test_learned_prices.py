@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
 from agents.classifier.base import Classification
+from agents.drafting.llm import LLMDrafter
 from agents.drafting.money import states_money
 from agents.drafting.offline import (
     LEARNED_PRICE_MAX_CONFIDENCE,
     DraftContext,
     OfflineDrafter,
 )
+from agents.errors import LLMUnavailable
 from agents.memory.service import MemoryService
 from agents.pipeline import Pipeline
 from agents.policy import decide
@@ -36,6 +39,7 @@ from storage.vectors import CollectionKind, VectorStore, make_qdrant_client
 from tests.agents.test_drafting import product
 from tests.agents.test_pipeline import KeywordClassifier, run
 from tests.agents.test_pipeline_autopilot import Outbox
+from tests.agents.test_pipeline_llm import draft_out
 from tests.storage.factories import make_channel, make_org
 
 LEARNED_PRICE = "500 bottles cost 1,200 EUR in total."
@@ -126,6 +130,39 @@ def test_a_merchants_own_faq_with_a_price_is_unchanged():
     )
     draft = OfflineDrafter().draft(DraftContext("shipping cost?", cls("question"), hits=[hit]))
     assert draft.kind == "faq"
+
+
+class RecordingGateway:
+    """The LLM gateway's contract (``available``, ``run``) answering one fixed reply; keeps
+    what the model was shown."""
+
+    available = True
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.variables: dict = {}
+
+    async def run(self, org_id, name, variables, *, purpose, schema):
+        self.variables = variables
+        return SimpleNamespace(value=schema(**draft_out(self.reply)))
+
+
+async def test_the_llm_is_not_shown_a_learned_price_and_may_not_repeat_it():
+    shipping = corpus("Shipping to Spain takes 7 to 10 days.")
+    ctx = DraftContext(
+        "how much for 300 bottles?",
+        cls("purchase_intent"),
+        hits=[corpus(LEARNED_PRICE), shipping],
+        products=[product(price="2.10", currency="EUR")],
+    )
+    gateway = RecordingGateway(LEARNED_PRICE)
+    with pytest.raises(LLMUnavailable, match="not given"):
+        await LLMDrafter(gateway).draft(uuid.uuid4(), ctx)
+    assert "1,200" not in gateway.variables["knowledge"]
+    assert "7 to 10 days" in gateway.variables["knowledge"]
+    # The catalog's price is still the model's to use.
+    draft = await LLMDrafter(RecordingGateway("300 pcs at 2.10 EUR each.")).draft(uuid.uuid4(), ctx)
+    assert draft.text == "300 pcs at 2.10 EUR each."
 
 
 @pytest.fixture(scope="module")
