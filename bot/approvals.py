@@ -47,6 +47,12 @@ ACTIONS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escal
 # A reused learned price (agents/drafting/offline.py) approved unedited is no new knowledge, and
 # learning it again would copy the note "quoted earlier" into the corpus.
 UNLEARNED_KINDS = frozenset({"template", "handoff", "llm_handoff", "catalog", "learned_price"})
+# A model's draft is free text: it may be a greeting or hand-off naming the customer ("Thanks
+# Lucia, ...") under the plain "llm" kind. Unedited, it is learned only when it rested on the
+# merchant's knowledge (a cited FAQ, document chunk or past reply); citing catalog products
+# only is a price answer, which goes stale like "catalog".
+MODEL_KINDS = frozenset({"llm"})
+KNOWLEDGE_SOURCES = frozenset({"faq", "chunk", "corpus"})
 # Roles that may decide; ``readonly`` staff may look only.
 DECIDING_ROLES = frozenset({"owner", "admin", "agent"})
 # A suggestion can still be decided in these states; an escalated one waits for a decision
@@ -261,10 +267,11 @@ async def _learn(
     conn: Connection, suggestion: Suggestion, user: User, answer: str, *, edited: bool
 ) -> None:
     """An approved (or corrected) answer to a customer's question becomes a corpus entry;
-    an approved draft of an :data:`UNLEARNED_KINDS` kind does not."""
+    an approved draft of an :data:`UNLEARNED_KINDS` kind, or a model's draft citing no
+    knowledge, does not."""
     if suggestion.kind != "reply" or suggestion.message_id is None:
         return
-    if not edited and suggestion.metadata.get("kind") in UNLEARNED_KINDS:
+    if not edited and not _teaches(suggestion):
         return
     question = await conn.fetchval(
         "SELECT content FROM messages WHERE org_id = $1 AND id = $2",
@@ -292,6 +299,18 @@ async def _learn(
         classification.get("sub_intent"),
         user.id,
     )
+
+
+def _teaches(suggestion: Suggestion) -> bool:
+    """Whether an approved, unedited draft is knowledge worth reusing for other customers."""
+    kind = suggestion.metadata.get("kind")
+    if kind in UNLEARNED_KINDS:
+        return False
+    if kind in MODEL_KINDS:
+        return any(
+            isinstance(s, dict) and s.get("kind") in KNOWLEDGE_SOURCES for s in suggestion.sources
+        )
+    return True
 
 
 async def _escalate(conn: Connection, suggestion: Suggestion, user: User) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from agents.drafting.offline import Draft
 from tests.agents.test_pipeline import shop as shop  # noqa: F401 - the fixture
 from tests.test_approvals import corpus_rows, draft_for, outbound_rows
 from tests.test_approvals import desk as desk  # noqa: F401 - the fixture
@@ -63,3 +64,53 @@ async def test_an_approved_faq_answer_is_still_learned(desk):
 
     [learned] = await corpus_rows(desk.pool, desk.ref.org_id)
     assert learned["answer"] == outcome.draft.text and learned["source"] == "approved"
+
+
+class ModelDraft:
+    """A drafter answering what a model wrote, under the model's "llm" kind, citing
+    ``sources`` (the pipeline's drafter contract: ``draft(ctx)``)."""
+
+    def __init__(self, text: str, sources: list[dict]) -> None:
+        self.text, self.sources = text, sources
+
+    def draft(self, ctx) -> Draft:
+        return Draft(self.text, "en", "llm", 0.9, self.sources)
+
+
+@pytest.mark.parametrize(
+    ("sources", "learned"),
+    [
+        ([], False),  # a greeting resting on nothing
+        ([{"kind": "product", "id": "p1", "title": "BTL-500"}], False),  # today's price
+        ([{"kind": "faq", "id": "f1", "score": 0.8, "title": "Shipping"}], True),
+    ],
+)
+async def test_an_approved_model_draft_is_learned_only_when_it_rests_on_knowledge(
+    desk, sources, learned
+):
+    # Regression: only the offline kinds were skipped, so an approved model greeting
+    # ("Thanks Lucia, ...") became a corpus answer and was drafted to the next customer.
+    desk.pipeline.drafter = ModelDraft("Thanks Lucía, we will get back to you shortly!", sources)
+    outcome = await draft_for(desk, "hello, do you ship to Spain?")
+
+    await desk.approvals.decide(desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve")
+
+    [sent] = await outbound_rows(desk.pool, desk.ref.org_id)
+    assert sent["content"] == "Thanks Lucía, we will get back to you shortly!"
+    rows = await corpus_rows(desk.pool, desk.ref.org_id)
+    assert [r["answer"] for r in rows] == (
+        ["Thanks Lucía, we will get back to you shortly!"] if learned else []
+    )
+
+
+async def test_an_edited_model_draft_is_learned(desk):
+    desk.pipeline.drafter = ModelDraft("Thanks Lucía!", [])
+    outcome = await draft_for(desk, "hello, do you ship to Spain?")
+
+    await desk.approvals.decide(
+        desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "edit",
+        "Yes, we ship to Spain in 7-10 days.",
+    )  # fmt: skip
+
+    [learned] = await corpus_rows(desk.pool, desk.ref.org_id)
+    assert learned["answer"] == "Yes, we ship to Spain in 7-10 days."
