@@ -1,12 +1,14 @@
-"""Opting back in: START, UNSTOP, YES, 订阅, "alta" lift the customer's own opt-out.
+"""Opting back in: START, UNSTOP, 订阅, "alta" lift the customer's own opt-out.
 
-Twilio's convention for SMS and WhatsApp: STOP ends messages, START / UNSTOP / YES resume them.
+Twilio's convention for SMS and WhatsApp: STOP ends messages, START / UNSTOP resume them.
 Detection is as narrow as the opt-out's, for the opposite reason: a false positive messages
 someone who asked not to be. The whole message (courtesy words aside) must be a re-subscribe
-keyword ("START", "yes", "订阅", "alta"), or a short message must contain an unambiguous
-re-subscribe phrase ("please subscribe me again", "quiero darme de alta", "我要重新订阅").
-"yes" inside a longer sentence ("yes, send the price for 500 pcs") lifts nothing, and an
-opt-out wins over anything that also reads as an opt-in ("取消订阅" contains "订阅").
+keyword ("START", "订阅", "alta"), or a short message must contain an unambiguous re-subscribe
+phrase ("please subscribe me again", "quiero darme de alta", "我要重新订阅"); the matching is
+agents/followups/keywords.py, shared with the opt-out. Words that also answer a question —
+"yes", "开始", "resume" — lift nothing: an opted-out customer who still chats and answers "Yes"
+to "shall I send the quote?" keeps their opt-out. An opt-out wins over anything that also reads
+as an opt-in ("取消订阅" contains "订阅"). Either way the message is still drafted.
 
 Only an opt-out the customer made themselves is lifted (``opt_outs.CUSTOMER_SOURCES``); one set
 by staff stays until a person lifts it. The lift is written to the audit trail with the old
@@ -16,13 +18,13 @@ opt-out (keyword, when) and the message that lifted it; the audit row's time is 
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 
 from storage.db import Connection
 from storage.repositories import audit, opt_outs
 
-from .optout import COURTESY, detect_opt_out, normalize
+from .keywords import find, phrases
+from .optout import detect_opt_out
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,6 @@ EXACT = frozenset(
         # en (Twilio's opt-in keywords, and plain wording)
         "start",
         "unstop",
-        "yes",
         "subscribe",
         "resubscribe",
         "re subscribe",
@@ -43,7 +44,6 @@ EXACT = frozenset(
         "optin",
         "opt back in",
         "opt me back in",
-        "resume",
         "resume messages",
         # zh
         "订阅",
@@ -54,7 +54,6 @@ EXACT = frozenset(
         "恢復訂閱",
         "继续订阅",
         "取消退订",
-        "开始",
         # es
         "alta",
         "darme de alta",
@@ -64,12 +63,11 @@ EXACT = frozenset(
         "suscribirme",
         "suscribirme de nuevo",
         "volver a suscribirme",
-        "reanudar",
     }
 )
 
-# Phrases that mean opt-in wherever they appear in a short message (normalized).
-PHRASES = (
+# Phrases that mean opt-in in a short message (normalized).
+PHRASES = phrases(
     "subscribe me again",
     "resubscribe",
     "opt me back in",
@@ -93,31 +91,14 @@ PHRASES = (
     "恢复接收",
     "取消退订",
 )
-# A phrase counts only in a message this short: "…darme de alta en su web y luego…" inside a
-# long message is more likely about something else than our messages.
-_SHORT_WORDS = 10
-_SHORT_CJK_CHARS = 20
 
 
 def opt_in_keyword(text: str | None) -> str | None:
     """The keyword or phrase that makes ``text`` a request to opt back in, or None."""
     if not text or detect_opt_out(text):
         return None
-    norm = normalize(text)
-    if not norm:
-        return None
-    for candidate in (norm, COURTESY.sub("", norm).strip()):
-        if candidate in EXACT or candidate.replace(" ", "") in EXACT:
-            return candidate
-    if len(norm.split()) > _SHORT_WORDS or len(norm) > _SHORT_CJK_CHARS * 3:
-        return None
-    for phrase in PHRASES:
-        if phrase.isascii():
-            if re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", norm):
-                return phrase
-        elif phrase in norm and len(norm.replace(" ", "")) <= _SHORT_CJK_CHARS:
-            return phrase
-    return None
+    match = find(text, EXACT, PHRASES)
+    return None if match is None else match.keyword
 
 
 def detect_opt_in(text: str | None) -> bool:

@@ -1,20 +1,29 @@
 """Opt-outs: a customer who writes STOP, 退订, BAJA (or similar) gets no proactive messages.
 
-Detection is deliberately narrow, because a false positive silences a buyer: the whole
-message must be an opt-out keyword ("STOP", "unsubscribe", "退订", "baja"), or contain an
-unambiguous opt-out phrase ("please unsubscribe me", "不要再发消息了", "no más mensajes").
-"Stop" inside a question ("does the valve stop leaks?") is not an opt-out.
+Detection is deliberately narrow, because a false positive silences a buyer. Two kinds of match
+(agents/followups/keywords.py):
+
+- the whole message is an opt-out keyword ("STOP", "unsubscribe", "退订", "baja", courtesy words
+  aside): recorded, and the message needs no reply;
+- a short message contains a phrase whose object is *our messages* or *contacting the customer*
+  ("please stop sending me messages", "不要再发消息了", "dejen de escribirme"): recorded, and the
+  message still goes to a person, because it may mean something else.
+
+"Stop" or "don't send" about goods is no opt-out: "don't send me the blue ones", "停止发送样品",
+"不想再收到破损的货了", "stop sending these cartons by sea". Nor is asking for another channel
+("no quiero más mensajes de voz, mejor escríbeme"), nor "stop messaging my assistant".
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 import uuid
 
 from storage.db import Connection
 from storage.repositories import audit, opt_outs
+
+from .keywords import Match, find, phrases
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +51,8 @@ EXACT = frozenset(
         "td",
         "停止",
         "不要再发了",
+        "停止发送",
+        "停止推送",
         # es
         "baja",
         "darme de baja",
@@ -60,115 +71,95 @@ EXACT = frozenset(
     }
 )
 
-# Phrases that mean opt-out wherever they appear (already normalized: lower case, no accents).
-PHRASES = (
-    "unsubscribe",
-    "opt me out",
-    "opt out of",
-    "stop messaging me",
-    "stop sending me",
-    "stop texting me",
-    "stop contacting me",
-    "dont message me",
-    "do not message me",
-    "do not contact me",
-    "remove me from your list",
-    "退订",
-    "退訂",
-    "取消订阅",
-    "取消訂閱",
-    "不要再发",
-    "不要再給我發",
-    "不要再给我发",
-    "别再发",
-    "no mas mensajes",
-    "no me envien mas",
-    "no me manden mas",
-    "dejen de enviarme",
-    "darme de baja",
-    "dar de baja",
-    "cancelar la suscripcion",
-    "nao quero mais mensagens",
-    "ne plus recevoir",
-    # Said in a sentence rather than as a keyword (black-box QA found these missed).
-    "stop sending me",
-    "stop sending messages",
-    "stop sending these",
-    "stop contacting",
-    "stop messaging",
-    "dont contact me",
-    "dont text me",
-    "do not text me",
-    "dont send me",
-    "do not send me any more",
-    "want to opt out",
-    "不要再联系",
-    "別再聯繫",
-    "别再联系",
-    "别再给我发",
-    "不想再收到",
-    "停止发送",
-    "停止推送",
-    "不要再打扰",
-    "别再打扰",
-    "no quiero recibir mas",
-    "no quiero mas mensajes",
-    "no me escriban mas",
-    "no me contacten mas",
-    "no me contactes mas",
-    "no me escribas mas",
-    "dejen de escribirme",
-    "dejen de contactarme",
-    "dejen de mandarme",
-    "deja de escribirme",
-    "darse de baja",
-    "denme de baja",
-    "dame de baja",
+# What a phrase must be about: our messages (en / es / zh).
+_MSG = (
+    r"(?:messages?|msgs?|texts?|sms|whatsapps?|notifications?|promotions?|promos?|offers?|ads"
+    r"|adverts?|advertising|newsletters?|marketing|spam|updates?|follow ?ups?|reminders?"
+    r"|broadcasts?)"
 )
-# Courtesy words around a keyword ("STOP please", "BAJA por favor", "请停止"): stripped
-# before the whole-message match, so the keyword list needs no polite variants.
-COURTESY = re.compile(
-    r"^(?:(?:please|pls|plz|por favor|请|麻烦)\s*)+|(?:\s*(?:please|pls|plz|thanks|thank you|"
-    r"por favor|gracias|谢谢|謝謝|now|ya))+$"
+_DET = r"(?:(?:any|these|those|your|the|all|such|more|anymore|so many|further)\s+)*"
+_ES_MSG = (
+    r"(?:mensajes?|msjs?|whatsapps?|sms|notificaciones|promociones|ofertas|publicidad|spam"
+    r"|informacion)(?! de (?:voz|audio))"
+)
+_ES_DET = r"(?:(?:sus|tus|los|las|estos|esos|mas|ningun|ninguna|ningunos)\s+)*"
+_ZH_MSG = r"(?:消息|信息|讯息|訊息|短信|简讯|簡訊|广告|廣告|推送|推广|推廣|通知|营销|促销)"
+_ZH_GAP = r"[^ ]{0,6}?"  # "不想再收到 你们的 消息": a few characters between verb and object
+_END = r"$"
+
+# Phrases that mean opt-out in a short message (normalized: lower case, no accents).
+PHRASES = phrases(
+    # en: verbs that are about contacting the customer need only "me" ...
+    r"(?:stop|quit|cease) (?:texting|messaging|contacting|spamming|bothering|calling|pinging"
+    r"|whatsapping|writing to) me",
+    r"(?:dont|do not|never) (?:ever )?(?:text|message|contact|spam|bother|call|whatsapp"
+    r"|write to) me",
+    # ... "send" needs our messages as its object ("stop sending these cartons" is about goods).
+    rf"(?:stop|quit|cease) sending (?:me )?{_DET}{_MSG}",
+    rf"(?:stop|quit|cease) sending me{_END}",
+    rf"(?:dont|do not|never) send me {_DET}{_MSG}",
+    rf"stop {_DET}{_MSG}",
+    rf"(?:dont|do not) want (?:to (?:receive|get) )?{_DET}{_MSG}",
+    r"(?:dont|do not) want to be contacted",
+    r"unsubscribe me",
+    r"unsubscribe from",
+    r"(?:want|like|wish|need|how) to unsubscribe",
+    r"opt me out",
+    rf"opt out of {_DET}(?:{_MSG}|list|mailing list|whatsapp)",
+    rf"(?:want|like|wish|need) to opt out{_END}",
+    r"remove me from (?:your |the |this |our )?(?:[a-z]+ )?(?:list|contacts)",
+    # zh
+    r"(?<!取消)退[订訂](?![单單金货貨])",
+    r"取消[订訂][阅閱]",
+    rf"(?:不要|别|別|不用|请勿|請勿|勿)再?(?:给我|給我|向我)?(?:发送|發送|推送|发|發|传|傳)"
+    rf"{_ZH_GAP}{_ZH_MSG}",
+    rf"(?:不要|别|別)再(?:给我|給我)?(?:发|發)了?{_END}",
+    rf"不想再?(?:收到|接收|接到|看到){_ZH_GAP}{_ZH_MSG}",
+    rf"停止(?:给我|給我|向我)?(?:发送|發送|推送|发|發)(?:{_ZH_GAP}{_ZH_MSG}|了?{_END})",
+    r"(?:不要|别|別|请勿|請勿|勿)再?(?:联系|聯繫|联络|聯絡|打扰|打擾|骚扰|騷擾)我",
+    r"(?:不要|别|別|请勿|請勿|勿)再(?:打扰|打擾|骚扰|騷擾)",
+    # es
+    rf"no mas {_ES_MSG}",
+    rf"no (?:quiero|deseo) (?:recibir |que me (?:envien|manden) )?(?:mas )?{_ES_DET}{_ES_MSG}",
+    rf"no (?:quiero|deseo) recibir mas{_END}",
+    r"no quiero que me (?:contacten|contactes|escriban|escribas)",
+    rf"no me (?:escriban|escribas|contacten|contactes|molesten|molestes)"
+    rf"(?: mas| nunca mas| de nuevo| otra vez|{_END})",
+    rf"no me (?:envien|manden|envies|mandes) (?:mas )?{_ES_DET}{_ES_MSG}",
+    rf"no me (?:envien|manden|envies|mandes) mas{_END}",
+    r"dej(?:en|a|e) de (?:escribirme|contactarme|molestarme|llamarme)",
+    rf"dej(?:en|a|e) de (?:enviarme|mandarme)(?: {_ES_DET}{_ES_MSG}|{_END})",
+    r"no (?:vuelvan|vuelvas) a (?:contactarme|escribirme)",
+    r"(?:darme|dame|denme|darse) de baja",
+    rf"dar de baja(?: de {_ES_DET}(?:lista|{_ES_MSG}|suscripcion|whatsapp)|{_END})",
+    r"cancelar (?:la|mi) suscripcion",
+    # pt / fr
+    r"nao quero (?:receber )?mais mensagens",
+    r"ne (?:plus|pas) (?:me )?(?:recevoir|envoyer) (?:de |vos |ces |des )?"
+    r"(?:messages|sms|notifications|offres)",
+)
+# Asking for another channel or kind of message is no opt-out: "don't text me, call me instead",
+# "no quiero más mensajes de voz, mejor escríbeme", "别发消息了，改打电话".
+_OTHER_CHANNEL = re.compile(
+    r"(?<![a-z])(?:instead|rather|prefer|mejor|prefiero|en vez|en lugar)(?![a-z])"
+    r"|改用|改成|换成|換成"
 )
 
-_APOSTROPHES = re.compile(r"['’‘`]")
-_PUNCT = re.compile(r"[\s\.\!\?。！？,，;；:：\"“”()（）\[\]【】~～…-]+")
 
-
-def normalize(text: str) -> str:
-    """Lower case, accents stripped (más → mas), full-width folded, punctuation trimmed."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    stripped = "".join(
-        ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch)
-    )
-    # NFKD splits some CJK compatibility forms; recompose what remains.
-    stripped = unicodedata.normalize("NFKC", stripped)
-    return " ".join(_PUNCT.sub(" ", _APOSTROPHES.sub("", stripped)).split())
+def opt_out_match(text: str | None) -> Match | None:
+    """How ``text`` asks to opt out (a whole-message keyword, or a phrase), or None."""
+    return find(text, EXACT, PHRASES, unless=_OTHER_CHANNEL)
 
 
 def opt_out_keyword(text: str | None) -> str | None:
     """The keyword or phrase that makes ``text`` an opt-out, or None."""
-    if not text:
-        return None
-    norm = normalize(text)
-    if not norm:
-        return None
-    for candidate in (norm, COURTESY.sub("", norm).strip()):
-        if candidate in EXACT or candidate.replace(" ", "") in EXACT:
-            return candidate
-    for phrase in PHRASES:
-        if phrase.isascii():
-            if re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", norm):
-                return phrase
-        elif phrase in norm:
-            return phrase
-    return None
+    match = opt_out_match(text)
+    return None if match is None else match.keyword
 
 
 def detect_opt_out(text: str | None) -> bool:
     """True when ``text`` asks us to stop messaging (en/zh/es/pt/fr)."""
-    return opt_out_keyword(text) is not None
+    return opt_out_match(text) is not None
 
 
 async def record_opt_out(

@@ -31,7 +31,6 @@ from .helpers import CONFIG, NOW, make_customer, make_shop
         "START",
         "start.",
         "Unstop",
-        "YES",
         "Subscribe",
         "START please",
         "Please subscribe me again",
@@ -53,6 +52,12 @@ def test_re_subscribe_messages_are_detected(text):
 @pytest.mark.parametrize(
     "text",
     [
+        # Words that also answer a question lift nothing (they did, and the answer was lost).
+        "YES",
+        "Yes",
+        "开始",
+        "resume",
+        "reanudar",
         "Yes, please send the price for 500 pcs of SKU-1",
         "yes we need them by March",
         "When will production start?",
@@ -117,7 +122,9 @@ async def test_follow_ups_stop_after_stop_and_resume_after_start(conn):
     assert (await silent.sweep(conn, NOW, CONFIG, org_id=shop.org.id)).counts == {"scheduled": 1}
 
 
-async def test_the_pipeline_lifts_an_opt_out_on_start_and_drafts_other_yeses(pool, redis, keys):
+async def test_the_pipeline_lifts_an_opt_out_on_start_and_drafts_it_and_other_yeses(
+    pool, redis, keys
+):
     async with transaction(pool) as conn:
         org = await make_org(conn)
         channel = await make_channel(conn, org, "whatsapp")
@@ -150,8 +157,9 @@ async def test_the_pipeline_lifts_an_opt_out_on_start_and_drafts_other_yeses(poo
         assert outcome.skipped == "the customer opted out of messages"
         async with pool.acquire() as conn:
             assert await opt_outs.is_opted_out(conn, org.id, message.customer_id)
+        # The lift is recorded and the message still drafted (it used to be skipped).
         message, outcome = await say("重新订阅")
-        assert outcome.skipped == "the customer opted back in to messages"
+        assert outcome.skipped is None and outcome.draft is not None
         async with pool.acquire() as conn:
             assert not await opt_outs.is_opted_out(conn, org.id, message.customer_id)
         # "yes" from a customer who is not opted out is an ordinary reply: it gets a draft.
