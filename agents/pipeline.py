@@ -36,7 +36,7 @@ from .drafting.llm import LLMDrafter
 from .drafting.offline import HIT_CATEGORIES, Draft, DraftContext, OfflineDrafter
 from .errors import LLMUnavailable
 from .followups.optin import detect_opt_in, record_opt_in
-from .followups.optout import detect_opt_out, record_opt_out
+from .followups.optout import opt_out_match, record_opt_out
 from .knowledge.reembed import Reembedder
 from .memory.service import MemoryService, Recalled, with_changes
 from .policy import Decision, decide
@@ -184,19 +184,19 @@ class Pipeline:
                 conn, org_id, message.conversation_id, with_turns=llm_ready
             )
         conversation, customer = context.conversation, context.customer
-        if detect_opt_out(text):  # STOP / 退订 / baja: recorded; no draft, no proactive messages
+        # Opt-outs are recorded (no proactive messages from now on). A bare STOP / 退订 / baja
+        # needs no answer; a phrase ("please stop sending me messages") may mean something
+        # else, so that message is still drafted and escalated to a person (below).
+        opt_out = opt_out_match(text)
+        if opt_out is not None:
             async with self.pool.acquire() as conn:
                 await record_opt_out(conn, org_id, customer.id, text, channel_id=message.channel_id)
-            outcome.skipped = "the customer opted out of messages"
-            return outcome
-        if detect_opt_in(text):  # START / 订阅 / alta: lifts their own opt-out, if any
-            async with self.pool.acquire() as conn:
-                lifted = await record_opt_in(
-                    conn, org_id, customer.id, text, channel_id=message.channel_id
-                )
-            if lifted:  # a bare START has nothing to answer; "yes" from anyone else goes on
-                outcome.skipped = "the customer opted back in to messages"
+            if opt_out.whole_message:
+                outcome.skipped = "the customer opted out of messages"
                 return outcome
+        if detect_opt_in(text):  # START / 订阅 / alta lift their own opt-out; still drafted
+            async with self.pool.acquire() as conn:
+                await record_opt_in(conn, org_id, customer.id, text, channel_id=message.channel_id)
 
         with clock("classify"):
             classifier = await self.classifiers.for_org(org_id)
@@ -250,6 +250,10 @@ class Pipeline:
             draft.confidence if draft else 0.0,
             context.organization.settings,
         )
+        if opt_out is not None:  # read as an opt-out: a person sees it, nothing is sent alone
+            outcome.decision = Decision(
+                "escalate", f"the customer may have opted out ({opt_out.keyword!r})"
+            )
         if draft is None:
             return outcome
         await self._suggest(message, conversation, outcome)
