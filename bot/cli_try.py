@@ -129,7 +129,7 @@ def format_turn(turn: Turn) -> str:
     hot = "yes" if turn.hot_lead else "no"
     lines = [
         f"category   {turn.category} (sub-intent {turn.sub_intent or '-'}, "
-        f"confidence {turn.confidence})",
+        f"confidence {turn.confidence}, by {turn.classified_by})",
         f"language   {turn.language}   sentiment {turn.sentiment}   "
         f"hot lead {hot} (score {turn.lead_score})",
     ]
@@ -144,9 +144,18 @@ def format_turn(turn: Turn) -> str:
         lines.append("source     -")
     lines.append(f"draft      {turn.draft if turn.draft is not None else '(no draft)'}")
     lines.append(f"action     {turn.action}: {turn.reason}")
-    fallback = f" (the LLM's draft was not used: {turn.llm_fallback})" if turn.llm_fallback else ""
-    lines.append(f"engine     {turn.engine}{fallback}")
+    lines.append(f"engine     {turn.engine}{_fallbacks(turn)}")
     return "\n".join(lines) + "\n"
+
+
+def _fallbacks(turn: Turn) -> str:
+    """Why the configured LLM did not do a step, e.g. " (the LLM's draft was not used:
+    timeout)"; empty when it did them all (or none was configured)."""
+    notes = [f"the LLM's draft was not used: {turn.llm_fallback}"] if turn.llm_fallback else []
+    for step, what in (("classify", "classification"), ("memories", "memory extraction")):
+        if step in turn.llm_fallbacks:
+            notes.append(f"the LLM's {what} was not used: {turn.llm_fallbacks[step]}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def register(main: click.Group) -> None:

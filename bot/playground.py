@@ -52,8 +52,11 @@ class Turn:
     draft_kind: str | None = None
     action: str | None = None
     reason: str | None = None
-    engine: str = "offline"
+    engine: str = "offline"  # what drafted
     llm_fallback: str | None = None  # why the LLM's draft was not used, when one is configured
+    classified_by: str = "offline"  # "llm" when the configured model classified
+    # Why each LLM step ("classify", "memories", "draft") was done offline, when it was.
+    llm_fallbacks: dict[str, str] = field(default_factory=dict)
     suggestion_id: uuid.UUID | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -65,9 +68,16 @@ class Turn:
 
 
 def turn_from(text: str, outcome: Outcome) -> Turn:
-    turn = Turn(text, outcome.message_id, engine=outcome.engine, llm_fallback=outcome.llm_fallback)
+    turn = Turn(
+        text,
+        outcome.message_id,
+        engine=outcome.engine,
+        llm_fallback=outcome.llm_fallback,
+        llm_fallbacks=dict(outcome.llm_fallbacks),
+    )
     c = outcome.classification
     if c is not None:
+        turn.classified_by = c.engine
         turn.category, turn.sub_intent, turn.language = c.category, c.sub_intent, c.language
         turn.confidence, turn.sentiment = round(c.confidence, 4), c.sentiment
         turn.hot_lead, turn.lead_score = c.is_hot_lead, c.lead_score

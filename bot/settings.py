@@ -147,6 +147,7 @@ class LLMSettings(_Section):
     daily_budget_usd: Decimal | None = Field(ge=0)
     prices: dict[str, ModelPriceSettings]
     cache_ttl_seconds: int = Field(ge=0)
+    tasks: list[Literal["classify", "memories", "draft"]]
 
 
 class AgentSettings(_Section):

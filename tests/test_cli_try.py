@@ -416,17 +416,36 @@ async def test_engine_llm_drafts_with_the_configured_model_and_offline_never_cal
                 "needs_human": False,
                 "reason": None,
                 "confidence": 0.8,
-            }
+            },
+            tool="DraftOut",
         )
+        fake.reply(
+            {
+                "category": "question",
+                "sub_intent": "refund",
+                "confidence": 0.93,
+                "sentiment": "neutral",
+                "language": "en",
+                "urgency": "normal",
+                "is_hot_lead": False,
+                "lead_score": 10,
+            },
+            tool="ClassificationOut",
+        )
+        fake.reply({"memories": []}, tool="MemoriesOut")
         args = ("try", "--org", "costa-export", "--json", "--customer", "Engines")
         llm = await cli(env, *args, "--engine", "llm", lines="Do you take returns?\n")
         offline = await cli(env, *args, "--engine", "offline", lines="Do you take returns?\n")
 
         assert llm.returncode == 0, llm.stderr
         assert offline.returncode == 0, offline.stderr
-        assert len(fake.requests()) == 1  # the offline run never called the model
+        # The LLM run classified, looked for memories and drafted with the model; the offline
+        # run never called it.
+        assert fake.tools_called() == ["ClassificationOut", "MemoriesOut", "DraftOut"]
     by_llm, by_offline = json.loads(llm.stdout), json.loads(offline.stdout)
     assert (by_llm["engine"], by_llm["draft"]) == ("llm", "Of course: unused items within 30 days.")
+    assert (by_llm["classified_by"], by_llm["sub_intent"]) == ("llm", "refund")
+    assert by_offline["classified_by"] == "offline"
     assert by_offline["engine"] == "offline"
     assert "30 days" in by_offline["draft"]  # the returns FAQ
 

@@ -18,6 +18,11 @@ from agents.errors import AgentError
 StructuredMethod = Literal["function_calling", "json_schema", "json_mode"]
 STRUCTURED_METHODS: tuple[StructuredMethod, ...] = ("function_calling", "json_schema", "json_mode")
 
+# The agent pipeline's steps an LLM may do (``llm.tasks``); each one left out is done by the
+# offline engine, at no cost. Quotes and the content studio use the LLM whenever one is set.
+Task = Literal["classify", "memories", "draft"]
+TASKS: tuple[Task, ...] = ("classify", "memories", "draft")
+
 
 class LLMConfigError(AgentError):
     """The LLM configuration is wrong (unknown provider, bad price table, ...)."""
@@ -61,8 +66,18 @@ class LLMConfig:
     # Seconds an identical request is answered from Redis; 0 disables the cache.
     cache_ttl_seconds: int = 86400
     structured_method: StructuredMethod = "function_calling"
+    # Which pipeline steps use the model (see TASKS); the others stay offline.
+    tasks: frozenset[Task] = frozenset(TASKS)
 
     def __post_init__(self) -> None:
+        # A list from YAML or settings is accepted; kept as a frozenset (hashable, no order).
+        object.__setattr__(self, "tasks", frozenset(self.tasks))
+        unknown = sorted(set(self.tasks) - set(TASKS))
+        if unknown:
+            raise LLMConfigError(
+                f"llm.tasks: unknown {', '.join(map(repr, unknown))} "
+                f"(choose from {', '.join(TASKS)})"
+            )
         if self.timeout_seconds <= 0:
             raise LLMConfigError("llm.timeout_seconds must be > 0")
         if self.cache_ttl_seconds < 0:
@@ -79,6 +94,10 @@ class LLMConfig:
     def configured(self) -> bool:
         """True when a provider and a model are set (otherwise callers use the offline engine)."""
         return bool(self.provider and self.model)
+
+    def uses(self, task: Task) -> bool:
+        """True when the model is configured and ``task`` is one of ``llm.tasks``."""
+        return self.configured and task in self.tasks
 
     def price(self, model: str) -> ModelPrice | None:
         return self.prices.get(model)

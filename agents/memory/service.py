@@ -1,12 +1,12 @@
 """Remembering and recalling what customers told us.
 
-``remember`` stores the facts of one message (offline rules; an LLM extractor can supply
-facts the same way), merging with what is known: a single-valued fact (location, budget,
-e-mail) replaces the old one of its kind, others accumulate, exact repeats are ignored (and
-when the caller already holds the customer's memories and every fact is a repeat, nothing is
-written at all). ``recall`` ranks a customer's memories for the message at hand by relevance
-to it times their decayed importance. Relevance is word overlap (:mod:`.ranking`) for a
-customer with a few memories, and dense similarity beyond that.
+``remember`` stores the facts of one message (offline rules, plus an LLM extractor's facts
+when one is configured: agents/memory/llm.py), merging with what is known: a single-valued
+fact (location, budget, e-mail) replaces the old one of its kind, others accumulate, repeats
+are ignored (and when the caller already holds the customer's memories and every fact is a
+repeat, nothing is written at all). ``recall`` ranks a customer's memories for the message
+at hand by relevance to it times their decayed importance. Relevance is word overlap
+(:mod:`.ranking`) for a customer with a few memories, and dense similarity beyond that.
 
 Vectors are kept off the message path: a new or changed memory is stored with ``vector_id``
 NULL (``memories.update`` clears it when the content changes, staff edits in the web inbox
@@ -52,6 +52,7 @@ from storage.vectors import CollectionKind, VectorPoint, VectorStore
 from ..knowledge.reembed import RETRY_FAILED_AFTER
 from ..retrieval.base import Embedder
 from ..retrieval.queries import QueryEncoder
+from .llm import merge
 from .ranking import overlap, terms
 from .rules import SINGLE_VALUED, Fact, extract_facts
 
@@ -109,18 +110,22 @@ class MemoryService:
         facts: Sequence[Fact] | None = None,
         source: str = "rules",
         known: Sequence[Memory] | None = None,
+        llm_facts: Sequence[Fact] = (),
     ) -> list[Memory]:
         """Store the facts in ``text`` (or the given ones); returns the new/changed memories.
         ``known``: the customer's memories as the caller just read them; when every fact is
-        already among them, no transaction is opened."""
+        already among them, no transaction is opened. ``llm_facts``: an LLM extractor's facts
+        of the same message (agents/memory/llm.py), stored after the rules' with source "llm",
+        except those that repeat a rule fact (:func:`agents.memory.llm.merge`)."""
         facts = list(facts) if facts is not None else extract_facts(text)
-        if not facts or (known is not None and all(_is_known(f, known) for f in facts)):
+        sourced = [(f, source) for f in facts] + [(f, "llm") for f in merge(facts, llm_facts)]
+        if not sourced or (known is not None and all(_is_known(f, known) for f, _ in sourced)):
             return []
         changed: list[Memory] = []
         async with self.pool.acquire() as conn, conn.transaction():
             # Read again inside the transaction: ``known`` decides only whether to come here.
             current = await memory_repo.for_customer(conn, org_id, customer_id)
-            for fact in facts:
+            for fact, fact_source in sourced:
                 same_kind = [m for m in current if m.category == fact.category]
                 if _is_known(fact, same_kind):
                     continue
@@ -131,7 +136,7 @@ class MemoryService:
                         same_kind[0].id,
                         content=fact.content,
                         importance=fact.importance,
-                        source=source,
+                        source=fact_source,
                         source_message_id=message_id,
                     )
                 else:
@@ -142,7 +147,7 @@ class MemoryService:
                         category=fact.category,
                         content=fact.content,
                         importance=fact.importance,
-                        source=source,
+                        source=fact_source,
                         source_message_id=message_id,
                     )
                 current = [m for m in current if m.id != memory.id] + [memory]
@@ -364,9 +369,14 @@ def with_changes(known: Sequence[Memory], changed: Sequence[Memory]) -> list[Mem
 
 
 def _is_known(fact: Fact, known: Sequence[Memory]) -> bool:
-    """An exact repeat (case aside) of a memory of the same kind."""
-    content = fact.content.lower()
-    return any(m.category == fact.category and m.content.lower() == content for m in known)
+    """A repeat (case, spacing and a closing full stop aside) of a memory of the same kind:
+    "Based in Madrid." from the LLM is the rules' "Based in Madrid"."""
+    content = _plain(fact.content)
+    return any(m.category == fact.category and _plain(m.content) == content for m in known)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip(".!。")
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:

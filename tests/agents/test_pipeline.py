@@ -294,25 +294,32 @@ async def test_with_an_llm_every_message_but_spam_retrieves(pool, shop):
     """The LLM reads hits as context, so a complaint retrieves too (here the LLM gives up
     and the offline draft is used; what counts is that the hits were there for it)."""
     from agents.errors import LLMUnavailable
+    from agents.llm.tasks import LLMTasks
 
     ref, intake, pipeline, retriever = shop
     seen = []
 
-    class GivingUpLLM:
+    class GivingUpGateway:
         available = True
 
-        async def draft(self, org_id, ctx, *, recent_turns):
-            seen.append((ctx.classification.category, recent_turns))
+        async def run(self, org_id, prompt_name, variables, **kwargs):
+            seen.append((prompt_name, dict(variables)))
             raise LLMUnavailable("budget spent")
 
-    pipeline.llm = GivingUpLLM()
+    pipeline.llm = LLMTasks(GivingUpGateway())
     complaint = await run(pool, ref, intake, pipeline, "The ship arrived broken, refund please")
     spam = await run(pool, ref, intake, pipeline, "Earn 500% with crypto, click here")
     assert retriever.calls == 1 and complaint.hits  # the complaint, not the spam
     assert complaint.engine == "offline" and "sorry" in complaint.draft.text
+    assert complaint.classification.category == "complaint"  # the offline one
     assert spam.draft is None
-    [(category, turns)] = seen
-    assert category == "complaint" and turns == ["customer: The ship arrived broken, refund please"]
+    # Every step tried the model for the complaint; the (confident) spam never reached it.
+    assert [name for name, _ in seen] == ["classify", "extract_memories", "draft_reply"]
+    draft = seen[2][1]
+    assert draft["customer_message"] == "The ship arrived broken, refund please"
+    assert draft["recent_turns"] == ""  # the message is shown once, as the latest, not a turn
+    steps = ("classify", "memories", "draft")
+    assert complaint.llm_fallbacks == dict.fromkeys(steps, "budget spent")
 
 
 async def test_a_repeated_fact_opens_no_memory_transaction(pool, shop):

@@ -9,8 +9,8 @@ import uuid
 import asyncpg
 import pytest
 
-from agents.drafting.llm import LLMDrafter
 from agents.llm import LLMConfig, LLMGateway
+from agents.llm.tasks import LLMTasks
 from bot.agent_runtime import open_pipeline
 from bot.cli_try import format_turn
 from bot.outbox import ChannelOutbox
@@ -50,6 +50,19 @@ async def stack(monkeypatch, database_url, redis_url, tmp_path):
             await wipe_namespace(services.redis, settings.redis.namespace)
 
 
+def classification_out(category: str) -> dict:
+    return {
+        "category": category,
+        "sub_intent": None,
+        "confidence": 0.9,
+        "sentiment": "neutral",
+        "language": "en",
+        "urgency": "normal",
+        "is_hot_lead": False,
+        "lead_score": 40,
+    }
+
+
 def draft_out(reply: str) -> dict:
     return {
         "reply": reply,
@@ -69,24 +82,32 @@ async def test_a_fact_from_line_one_reaches_the_draft_of_line_three(stack) -> No
     gateway = LLMGateway(
         config, services.pool, services.redis, services.keys, model_factory=models.factory
     )
-    pipeline.llm = LLMDrafter(gateway)
+    pipeline.llm = LLMTasks(gateway)
     for reply in ("Noted!", "Yes, within 30 days.", "We can ship 500 pcs to Madrid."):
-        models.queue(draft_out(reply))
+        models.answer("DraftOut", draft_out(reply))
+    # The model's classification of each line, and one fact the rules do not catch.
+    for category in ("purchase_intent", "question", "question"):
+        models.answer("ClassificationOut", classification_out(category))
+    hotel = {"category": "need", "content": "Furnishing a new hotel.", "importance": 0.7}
+    models.answer("MemoriesOut", {"memories": [hotel]}, {"memories": []}, {"memories": []})
     playground = Playground(services, pipeline, org, customer_name="Lucía")
 
     turns = [
         await playground.say(text)
         for text in (
-            "Hi, we are in Madrid, need 500 pcs",
+            "Hi, we are in Madrid, need 500 pcs for our new hotel",
             "Do you accept returns?",
             "Can you deliver before Christmas?",
         )
     ]
 
-    third_prompt = "\n".join(str(m.content) for m in models.calls[2][1])
+    assert models.tools_called() == ["ClassificationOut", "MemoriesOut", "DraftOut"] * 3
+    third_prompt = "\n".join(str(m.content) for m in models.calls[8][1])
     assert "Based in Madrid" in third_prompt and "Needs 500 pcs" in third_prompt
+    assert "Furnishing a new hotel." in third_prompt  # the model's own fact, recalled
     assert (turns[2].engine, turns[2].draft) == ("llm", "We can ship 500 pcs to Madrid.")
     assert {"Based in Madrid", "Needs 500 pcs"} <= {m["content"] for m in turns[2].memories}
+    assert turns[0].category == "purchase_intent" and turns[1].category == "question"
     shown = format_turn(turns[2])
     assert "memory     Based in Madrid (location" in shown
     assert "draft      We can ship 500 pcs to Madrid." in shown

@@ -8,6 +8,9 @@ the schema. Every call's messages are recorded; an ``Exception`` in the answers 
 instead of answering (provider failures), and ``delay`` stalls each answer (timeouts).
 
 Use it through the gateway's factory: ``LLMGateway(..., model_factory=fake.factory)``.
+:meth:`FakeModels.answer` programs answers per schema (tool name: ``ClassificationOut``,
+``MemoriesOut``, ``DraftOut``), so a test of a pipeline making several calls does not depend
+on their order; answers without a schema name are taken in order by any call.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ class FakeChatModel(GenericFakeChatModel):
     model_name: str = "fake-model"
     # Any, not typed: pydantic would validate (and copy) them, losing the shared queue/log.
     messages: Any = Field(default_factory=lambda: iter(()))
+    # Optional: answers per tool name, a dict of lists shared with FakeModels (popped first).
+    by_tool: Any = Field(default_factory=dict)
     calls: Any = Field(default_factory=list)
     delay: float = 0.0
     prompt_tokens: int = 11
@@ -55,7 +60,9 @@ class FakeChatModel(GenericFakeChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         self.calls.append((self.model_name, list(messages), kwargs))
-        answer = next(self.messages, "OK")
+        tools = kwargs.get("tools")
+        routed = self.by_tool.get(tools[0]["function"]["name"]) if tools else None
+        answer = routed.pop(0) if routed else next(self.messages, "OK")
         if isinstance(answer, Exception):
             raise answer
         usage = {
@@ -63,7 +70,6 @@ class FakeChatModel(GenericFakeChatModel):
             "output_tokens": self.completion_tokens,
             "total_tokens": self.prompt_tokens + self.completion_tokens,
         }
-        tools = kwargs.get("tools")
         if tools and isinstance(answer, dict):
             name = tools[0]["function"]["name"]
             call = {"name": name, "args": answer, "id": f"call_{len(self.calls)}"}
@@ -92,11 +98,23 @@ class FakeModels:
 
     def __init__(self, answers: Sequence[Answer] = (), *, delay: float = 0.0) -> None:
         self.answers: list[Answer] = list(answers)
+        self.by_tool: dict[str, list[Answer]] = {}
         self.calls: list[tuple[str, list[BaseMessage], dict[str, Any]]] = []
         self.delay = delay
 
     def queue(self, *answers: Answer) -> None:
         self.answers.extend(answers)
+
+    def answer(self, tool: str, *answers: Answer) -> None:
+        """Answers for calls whose schema is ``tool`` (e.g. "DraftOut"), in order."""
+        self.by_tool.setdefault(tool, []).extend(answers)
+
+    def tools_called(self) -> list[str | None]:
+        """The schema (tool) name of each call, in order; None for a call without one."""
+        return [
+            kwargs["tools"][0]["function"]["name"] if kwargs.get("tools") else None
+            for _, _, kwargs in self.calls
+        ]
 
     @property
     def factory(self) -> Callable[[str], BaseChatModel]:
@@ -104,7 +122,11 @@ class FakeModels:
 
     def _build(self, model: str) -> BaseChatModel:
         return FakeChatModel(
-            model_name=model, messages=self._next(), calls=self.calls, delay=self.delay
+            model_name=model,
+            messages=self._next(),
+            calls=self.calls,
+            delay=self.delay,
+            by_tool=self.by_tool,
         )
 
     def _next(self) -> Iterator[Answer]:

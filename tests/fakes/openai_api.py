@@ -4,7 +4,8 @@ The real ``langchain-openai`` client (and the ``openai`` SDK under it) talks to 
 with ``base_url`` pointed at ``fake.base_url + "/v1"``, so tests exercise our request
 building, response parsing and error mapping exactly as against DeepSeek, Qwen or vLLM.
 
-Answers are programmed with :meth:`FakeOpenAI.reply`. A reply for a structured request is
+Answers are programmed with :meth:`FakeOpenAI.reply` (``tool=`` keeps one for the requests of
+that schema, e.g. "DraftOut", whatever their order). A reply for a structured request is
 shaped after what the request asked for: a forced tool call when it carries ``tools``
 (``function_calling``), JSON in ``content`` when it carries ``response_format``
 (``json_schema`` / ``json_mode``). ``delay`` holds every answer back (timeouts); a wrong
@@ -51,6 +52,7 @@ class FakeOpenAI(FakeAPI):
         self.api_key = api_key
         self.delay = delay
         self._replies: deque[Reply] = deque()
+        self._by_tool: dict[str, deque[Reply]] = {}
         self._ids = itertools.count(1)
         super().__init__()
 
@@ -70,10 +72,17 @@ class FakeOpenAI(FakeAPI):
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
         include_usage: bool = True,
+        tool: str | None = None,
     ) -> None:
-        """Queue one answer; a dict or list is sent as JSON (structured output)."""
+        """Queue one answer; a dict or list is sent as JSON (structured output). With
+        ``tool``, it answers only a request for that schema (function or JSON-schema name);
+        those are served before the plain queue."""
         text = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-        self._replies.append(Reply(text, prompt_tokens, completion_tokens, include_usage))
+        reply = Reply(text, prompt_tokens, completion_tokens, include_usage)
+        if tool is None:
+            self._replies.append(reply)
+        else:
+            self._by_tool.setdefault(tool, deque()).append(reply)
 
     # --- what tests read -----------------------------------------------------------------
     def requests(self) -> list[dict[str, Any]]:
@@ -82,6 +91,10 @@ class FakeOpenAI(FakeAPI):
 
     def models_called(self) -> list[str]:
         return [r["model"] for r in self.requests()]
+
+    def tools_called(self) -> list[str | None]:
+        """The schema each request asked for (function or JSON-schema name), in order."""
+        return [_schema_name(r) for r in self.requests()]
 
     # --- the API -------------------------------------------------------------------------
     async def _completions(self, request: web.Request) -> web.Response:
@@ -103,7 +116,11 @@ class FakeOpenAI(FakeAPI):
             return web.json_response(body, status=400)
         if self.delay:
             await asyncio.sleep(self.delay)
-        reply = self._replies.popleft() if self._replies else Reply("OK")
+        routed = self._by_tool.get(_schema_name(payload) or "")
+        if routed:
+            reply = routed.popleft()
+        else:
+            reply = self._replies.popleft() if self._replies else Reply("OK")
         return web.json_response(self._completion(payload, reply))
 
     def _completion(self, payload: dict[str, Any], reply: Reply) -> dict[str, Any]:
@@ -160,3 +177,13 @@ def _forced_tool(payload: dict[str, Any]) -> str | None:
     if isinstance(choice, dict):
         return choice.get("function", {}).get("name")
     return tools[0]["function"]["name"]
+
+
+def _schema_name(payload: dict[str, Any]) -> str | None:
+    """The structured output a request asks for: its forced tool, else its JSON schema's name
+    (json_mode names none)."""
+    tool = _forced_tool(payload)
+    if tool is not None:
+        return tool
+    schema = (payload.get("response_format") or {}).get("json_schema") or {}
+    return schema.get("name")
