@@ -228,7 +228,9 @@ async def import_catalog(
     rows is imported once, from its last row, with a warning naming the lines."""
     report = ImportReport()
     by_sku: dict[str, CatalogRow] = {}
-    for row in read_rows(path):
+    sheet = read_rows(path, currency=default_currency)
+    report.warnings.extend(sheet.warnings)
+    for row in sheet.rows:
         try:
             item = parse_row(row, default_currency)
         except ValueError as err:

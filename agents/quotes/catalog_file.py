@@ -12,7 +12,10 @@ and strict about the meaning:
   brackets ignored ("Unit Price (USD)", "MOQ (pcs)", "Item No.", "SKU#"); a currency named
   in the price header is the rows' currency when they have no currency cell;
 * columns we don't know (category, stock...) are ignored; when two columns mean the same
-  thing the first one counts.
+  thing the first one counts, except prices: of several price columns ("Price", "Price
+  (USD)") the one whose header names the org's currency counts, else the first, and the
+  import warns that the others were ignored. The currency a header names applies only to the
+  column it heads.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -167,14 +171,22 @@ def _xlsx_table(path: Path) -> list[list[Any]]:
     return tables[0] if tables else []
 
 
-def read_rows(path: Path) -> list[dict[str, Any]]:
+@dataclass
+class CatalogSheet:
+    """A catalog file's rows, and what the reader chose that the merchant should know."""
+
+    rows: list[dict[str, Any]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_rows(path: Path, *, currency: str | None = None) -> CatalogSheet:
     """The file's rows as dicts keyed by our column names (blank rows dropped). Each row
-    carries ``_line`` (its line in the file) and ``_header_currency`` when the price
-    header names one."""
+    carries ``_line`` (its line in the file) and ``_header_currency`` when the kept price
+    column's header names one. ``currency`` (the org's) picks among several price columns."""
     table = read_table(path)
     if not any(any(str(c or "").strip() for c in row) for row in table):
         raise CatalogError(f"{path.name} is empty")
-    start, header, header_currency = _find_header(path, table)
+    start, header, header_currency, warnings = _find_header(path, table, currency)
     rows = []
     for line, cells in enumerate(table[start + 1 :], start=start + 2):
         row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
@@ -183,26 +195,55 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
             if header_currency:
                 row["_header_currency"] = header_currency
             rows.append(row)
-    return rows
+    return CatalogSheet(rows, warnings)
 
 
-def _find_header(path: Path, table: list[list[Any]]) -> tuple[int, list[str | None], str | None]:
+def _find_header(
+    path: Path, table: list[list[Any]], prefer: str | None
+) -> tuple[int, list[str | None], str | None, list[str]]:
+    """(row index, our key per column, the kept price column's currency, warnings)."""
     first: list[str | None] | None = None
     for index, cells in enumerate(table[:HEADER_SCAN_ROWS]):
         if not any(str(c or "").strip() for c in cells):
             continue
+        keys = [column_key(cell) for cell in cells]
         header: list[str | None] = []
-        currency = None
-        for cell in cells:
-            key, named = column_key(cell)
+        for key, _ in keys:
             header.append(None if key in header else key)  # the first of two synonyms wins
-            currency = currency or named
         if first is None:
             first = header
         if {"sku", "name"} <= set(header):
-            return index, header, currency
+            currency, warnings = _pick_price_column(cells, keys, header, prefer)
+            return index, header, currency, warnings
     missing = {"sku", "name"} - set(first or [])
     raise CatalogError(
         f"{path.name}: no {' and no '.join(sorted(missing))} column "
         f"(headers are read from the first row that names both, e.g. SKU and name)"
     )
+
+
+def _pick_price_column(
+    cells: list[Any],
+    keys: list[tuple[str | None, str | None]],
+    header: list[str | None],
+    prefer: str | None,
+) -> tuple[str | None, list[str]]:
+    """Keep one price column in ``header`` (in place): the one whose header names the org's
+    currency, else the first. Returns the kept column's currency and a warning naming the
+    columns ignored. A second price column is often the same list in another currency; its
+    header's currency must never label the first column's numbers."""
+    prices = [i for i, (key, _) in enumerate(keys) if key == "price"]
+    if not prices:
+        return None, []
+    wanted = (prefer or "").upper()
+    kept = next((i for i in prices if wanted and keys[i][1] == wanted), prices[0])
+    for i in prices:
+        header[i] = "price" if i == kept else None
+    ignored = [str(cells[i]).strip() for i in prices if i != kept]
+    warnings = []
+    if ignored:
+        warnings.append(
+            f"prices are read from column {str(cells[kept]).strip()!r}; "
+            f"{', '.join(repr(name) for name in ignored)} ignored"
+        )
+    return keys[kept][1], warnings

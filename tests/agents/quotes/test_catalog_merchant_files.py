@@ -169,3 +169,24 @@ def test_currency_cells_in_words_and_signs(cell, code):
     # Regression: "Euro" or "人民币" in the currency column refused the row ("not an ISO
     # 4217 code") and "RMB" was stored as RMB, which no exchange rate knows.
     assert _currency_cell(cell) == code
+
+
+async def test_a_second_price_columns_currency_does_not_label_the_first(pool, shop, tmp_path):
+    # Regression: "SKU,Name,Price,Price (USD)" took its prices from "Price" and its currency
+    # from "Price (USD)", so a 15.00 EUR bottle became 15.00 USD.
+    path = tmp_path / "catalog.csv"
+    path.write_text("SKU,Name,Price,Price (USD)\nA1,Bottle,15.00,2.10\n", encoding="utf-8")
+    report = await import_catalog(pool, shop.org_id, path, default_currency="EUR")
+    assert (report.created, report.errors) == (1, [])
+    assert report.warnings == ["prices are read from column 'Price'; 'Price (USD)' ignored"]
+    bottle = (await _catalog(pool, shop.org_id))["A1"]
+    assert (bottle.price, bottle.currency) == (Decimal("15.00"), "EUR")
+
+
+async def test_the_price_column_in_the_orgs_currency_is_preferred(pool, shop, tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text("SKU,Name,Price (CNY),Price (USD)\nA1,Bottle,15.00,2.10\n", encoding="utf-8")
+    report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    assert report.warnings == ["prices are read from column 'Price (USD)'; 'Price (CNY)' ignored"]
+    bottle = (await _catalog(pool, shop.org_id))["A1"]
+    assert (bottle.price, bottle.currency) == (Decimal("2.10"), "USD")
