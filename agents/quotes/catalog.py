@@ -5,6 +5,11 @@ name_en, description, price, currency, MOQ, unit, specs, keywords, selling point
 and name are required. A bad row is reported with its line number and skipped; the good rows
 are imported in one transaction. What is imported differently from the cell (a "N/A" price,
 a SKU on two rows) is reported as a warning.
+
+Prices are read with one decimal mark per file: "1.234,50", "12,50" or "0,125" show a comma,
+"1,234.50" or "12.50" a dot, and a cell that could be either ("1,250", "€1.250": one mark
+followed by three digits) is read the way the column's other cells show. When none does, the
+cell is imported without a price and a warning: 1250 and 1.250 differ a thousandfold.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -24,7 +30,10 @@ from storage.repositories import products
 
 from .catalog_file import currency_in, read_rows
 
-__all__ = ["CatalogRow", "ImportReport", "import_catalog", "parse_price", "parse_row", "read_rows"]
+__all__ = [
+    "AmbiguousPrice", "CatalogRow", "ImportReport", "column_decimal_mark", "decimal_mark",
+    "import_catalog", "parse_price", "parse_row", "read_rows",
+]  # fmt: skip
 
 _LIST_SPLIT = re.compile(r"[,;|，、；]")
 # What merchants write in a price cell for "no list price": the product is imported unpriced
@@ -33,6 +42,16 @@ NO_PRICE = frozenset(
     ("-", "—", "–", "n/a", "na", "tbd", "tba", "poa", "on request", "ask", "面议", "询价",
      "电议", "待定", "consultar", "a consultar", "bajo pedido", "s/p")
 )  # fmt: skip
+
+
+# One mark followed by exactly three digits, after at most three digits that do not start
+# with 0: a thousands group ("1,250") or three decimals ("1,250" = 1.25) alike. "0,125" and
+# "1250,125" are no thousands group, so they are decimals.
+_AMBIGUOUS = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+
+
+class AmbiguousPrice(ValueError):
+    """A price cell whose one mark may group thousands or start decimals ("1,250")."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +90,11 @@ class ImportReport:
         return report
 
 
-def parse_row(row: dict[str, Any], default_currency: str) -> CatalogRow:
-    """One validated row; raises ValueError naming the bad field.
+def parse_row(
+    row: dict[str, Any], default_currency: str, *, decimal: str | None = None
+) -> CatalogRow:
+    """One validated row; raises ValueError naming the bad field. ``decimal`` is the decimal
+    mark the price column shows (:func:`column_decimal_mark`).
 
     The currency is the currency cell's, else the one the price cell is written in
     ("€12,50"), else the one the price header names ("Price (USD)"), else the org's."""
@@ -81,9 +103,17 @@ def parse_row(row: dict[str, Any], default_currency: str) -> CatalogRow:
         raise ValueError("SKU and name are required")
     warnings: list[str] = []
     raw_price = row.get("price")
-    price = parse_price(raw_price)
-    if price is None and _text(raw_price):
-        warnings.append(f"price {_text(raw_price)!r} is not a number: imported without a price")
+    try:
+        price = parse_price(raw_price, decimal)
+    except AmbiguousPrice:
+        price = None
+        warnings.append(
+            f"price {_text(raw_price)!r} could be thousands or decimals and no other price in "
+            f"the column shows which (like 12.50 or 12,50): imported without a price"
+        )
+    else:
+        if price is None and _text(raw_price):
+            warnings.append(f"price {_text(raw_price)!r} is not a number: imported without a price")
     cell_currency = _currency_cell(row.get("currency"))
     price_currency = currency_in(raw_price) if isinstance(raw_price, str) else None
     if cell_currency and price_currency and cell_currency != price_currency:
@@ -140,9 +170,37 @@ def parse_moq(value: Any) -> int | None:
     return int(moq)
 
 
-def parse_price(value: Any) -> Decimal | None:
+def decimal_mark(value: Any) -> str | None:
+    """The decimal mark a price cell shows beyond doubt: "," for "1.234,50", "12,50",
+    "0,125" or "1.234.567"; "." for "1,234.50", "12.50" or "1,234,567". None for a number
+    (a spreadsheet's), a whole number, or a cell that could be either ("1,250")."""
+    if not isinstance(value, str):
+        return None
+    text = _number_text(value)
+    if "," in text and "." in text:
+        return "," if text.rfind(",") > text.rfind(".") else "."
+    for mark, other in ((",", "."), (".", ",")):
+        if mark in text:
+            if text.count(mark) > 1:  # it groups thousands
+                return other
+            return None if _AMBIGUOUS.fullmatch(text.lstrip("-")) else mark
+    return None
+
+
+def column_decimal_mark(values: Iterable[Any]) -> str | None:
+    """The one decimal mark a column's cells show; None when none shows one, or when they
+    disagree (then each clear cell still reads as it shows, an ambiguous one is not read)."""
+    marks = {decimal_mark(v) for v in values} - {None}
+    return marks.pop() if len(marks) == 1 else None
+
+
+def parse_price(value: Any, decimal: str | None = None) -> Decimal | None:
     """Decimal from 2.1, "2.10", "1,234.50", "1.234,50", "2,50", "$2.10", "€12,50" or
-    "RMB 3"; None when blank or a "no price" placeholder ("N/A", "POA", "面议", NO_PRICE)."""
+    "RMB 3"; None when blank or a "no price" placeholder ("N/A", "POA", "面议", NO_PRICE).
+
+    A cell whose one mark is followed by three digits ("1,250", "€1.250") is read with
+    ``decimal`` as the decimal mark (the column's, :func:`column_decimal_mark`); without
+    it, :class:`AmbiguousPrice` is raised rather than a guess."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, int | Decimal):
@@ -151,18 +209,16 @@ def parse_price(value: Any) -> Decimal | None:
         return Decimal(str(value))  # the spreadsheet's shortest repr, not the binary value
     if str(value).strip().lower().rstrip(".") in NO_PRICE:
         return None
-    text = re.sub(r"[^\d.,-]", "", str(value))
-    if "," in text and "." in text:
-        # The separator written last is the decimal one: "1,234.50" and "1.234,50".
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        head, _, tail = text.rpartition(",")
-        text = f"{head.replace(',', '')}{tail}" if len(tail) == 3 else f"{head}.{tail}"
-    elif text.count(".") > 1:  # "1.234.567": dots grouping thousands
-        text = text.replace(".", "")
+    text = _number_text(str(value))
+    mark = decimal_mark(text)
+    if mark is None and _AMBIGUOUS.fullmatch(text.lstrip("-")):
+        if decimal is None:
+            raise AmbiguousPrice(f"price {value!r} could be thousands or decimals")
+        mark = decimal
+    if mark == ",":  # "1.234,50", or "1.250" in a column of "12,50"s: dots group thousands
+        text = text.replace(".", "").replace(",", ".")
+    elif mark == ".":
+        text = text.replace(",", "")
     try:
         price = Decimal(text)
     except InvalidOperation as err:
@@ -170,6 +226,10 @@ def parse_price(value: Any) -> Decimal | None:
     if price < 0:
         raise ValueError("price must not be negative")
     return price
+
+
+def _number_text(text: str) -> str:
+    return re.sub(r"[^\d.,-]", "", text)
 
 
 def _list(value: Any) -> list[str]:
@@ -230,9 +290,10 @@ async def import_catalog(
     by_sku: dict[str, CatalogRow] = {}
     sheet = read_rows(path, currency=default_currency)
     report.warnings.extend(sheet.warnings)
+    decimal = column_decimal_mark(row.get("price") for row in sheet.rows)
     for row in sheet.rows:
         try:
-            item = parse_row(row, default_currency)
+            item = parse_row(row, default_currency, decimal=decimal)
         except ValueError as err:
             report.errors.append(f"line {row.get('_line')}: {err}")
             continue

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from agents.quotes import CatalogError
-from agents.quotes.catalog import _specs, import_catalog, parse_price
+from agents.quotes.catalog import AmbiguousPrice, _specs, import_catalog, parse_price
 from storage.repositories import products
 
 CSV = "\n".join(
@@ -74,10 +74,24 @@ async def test_a_file_without_sku_column_is_refused(pool, shop, tmp_path):
 @pytest.mark.parametrize(
     ("raw", "price"),
     [("2.10", "2.10"), ("$2.10", "2.10"), ("1,234.50", "1234.50"), ("2,50", "2.50"),
-     ("1,000", "1000"), (0.35, "0.35"), ("", None)],
+     ("1,000,000", "1000000"), (0.35, "0.35"), ("", None)],
 )  # fmt: skip
 def test_prices_are_read_as_decimals(raw, price):
     assert parse_price(raw) == (None if price is None else Decimal(price))
+
+
+@pytest.mark.parametrize(
+    ("raw", "decimal", "price"),
+    [("1,000", ".", "1000"), ("1,000", ",", "1.000"), ("€1.250", ",", "1250"),
+     ("€1,250", ",", "1.250"), ("0,125", None, "0.125"), ("0,125", ",", "0.125")],
+)  # fmt: skip
+def test_a_cell_that_could_be_thousands_is_read_with_the_columns_decimal_mark(raw, decimal, price):
+    assert parse_price(raw, decimal) == Decimal(price)
+
+
+def test_a_cell_that_could_be_thousands_is_not_guessed_without_the_column():
+    with pytest.raises(AmbiguousPrice):
+        parse_price("1,250")
 
 
 async def test_skus_differing_in_case_are_different_products(pool, shop, tmp_path):

@@ -171,6 +171,45 @@ def test_currency_cells_in_words_and_signs(cell, code):
     assert _currency_cell(cell) == code
 
 
+async def test_one_decimal_mark_per_price_column(pool, shop, tmp_path):
+    # Regression: each cell was guessed alone, so "€1.250" was 1.25 but "€1,250" was 1250,
+    # and "0,125" (a sub-cent European price) was imported as 125, a thousand times too high.
+    path = tmp_path / "lista.csv"
+    path.write_text(
+        "Referencia;Nombre;Precio\n"
+        "ES-1;Tapón;0,125\n"
+        "ES-2;Botella;€1,250\n"
+        "ES-3;Caja;€1.250\n"
+        "ES-4;Palé;12,50\n",
+        encoding="utf-8",
+    )
+    report = await import_catalog(pool, shop.org_id, path, default_currency="EUR")
+    assert (report.created, report.errors, report.warnings) == (4, [], [])
+    catalog = await _catalog(pool, shop.org_id)
+    assert [catalog[s].price for s in ("ES-1", "ES-2", "ES-3", "ES-4")] == [
+        Decimal("0.125"), Decimal("1.250"), Decimal("1250"), Decimal("12.50"),
+    ]  # fmt: skip
+
+
+async def test_a_column_of_dot_decimals_reads_a_comma_as_thousands(pool, shop, tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text('SKU,Name,Price\nA-1,Crate,"1,250"\nA-2,Lid,0.35\n', encoding="utf-8")
+    report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    assert (report.created, report.errors, report.warnings) == (2, [], [])
+    assert (await _catalog(pool, shop.org_id))["A-1"].price == Decimal("1250")
+
+
+async def test_a_price_the_column_cannot_disambiguate_is_imported_without_one(pool, shop, tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text('SKU,Name,Price\nA-1,Crate,"1,250"\nA-2,Lid,3\n', encoding="utf-8")
+    report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    assert (report.created, report.errors) == (2, [])
+    [warning] = report.warnings
+    assert warning.startswith("line 2: price '1,250' could be thousands or decimals")
+    catalog = await _catalog(pool, shop.org_id)
+    assert (catalog["A-1"].price, catalog["A-2"].price) == (None, Decimal("3"))
+
+
 async def test_a_second_price_columns_currency_does_not_label_the_first(pool, shop, tmp_path):
     # Regression: "SKU,Name,Price,Price (USD)" took its prices from "Price" and its currency
     # from "Price (USD)", so a 15.00 EUR bottle became 15.00 USD.
