@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 # At most this many facts from one message: a model listing a dozen is summarising, not noting.
 MAX_FACTS = 6
 MAX_CHARS = 200
-# Money and discounts, as the LLM drafter's check reads them (agents/drafting/llm.py).
+# Money and discounts (as the LLM drafter's check reads them, agents/drafting/llm.py) and
+# things given away: terms only the merchant's catalog and policies set.
 _MONEY = re.compile(
     r"[$€¥£]\s?\d|\d[\d.,]*\s?(?:%|usd|eur|rmb|cny|gbp|元|美元|欧元|dollars?|euros?|"
-    r"d[oó]lares|off\b|de descuento)|\b(?:discount|descuento|折扣|free of charge|gratis)\b",
+    r"d[oó]lares|off\b|de descuento)|\b(?:discount|descuento|free (?:of charge|shipping|delivery)|"
+    r"gratis)\b|折扣|免费|包邮",
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
