@@ -200,6 +200,44 @@ def test_products_named_in_part_are_found(message, expected):
     assert [p.sku for p in match_products(message, catalog)] == expected
 
 
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("how much is the electric toothbrush?", []),  # not the bamboo one
+        ("电动牙刷多少钱", []),  # an electric toothbrush is not the children's one
+        ("I want the cheap bottles", []),
+        ("we need 1000 toothbrushes", ["BT-4"]),  # framing words describe nothing
+        ("price of 500 custom bamboo toothbrushes", ["BT-4"]),
+        ("how much are white mugs", ["MUG-1"]),  # a description in the variant part
+        ("儿童牙刷多少钱", ["ZH-2"]),
+        ("我想要1000个牙刷", ["ZH-2"]),
+        ("不锈钢保温杯多少钱", ["ZH-1"]),
+    ],
+)
+def test_a_partial_name_contradicted_by_the_customers_words_names_nothing(message, expected):
+    # Regression: the last word of a name alone was enough, so "electric toothbrush" was
+    # quoted the "Bamboo Toothbrush" price and "电动牙刷" the "儿童牙刷" one.
+    catalog = [
+        product(sku="BT-4", name="Bamboo Toothbrush (pack of 4)"),
+        product(sku="MUG-1", name="Ceramic Mug - White"),
+        product(sku="BTL-500", name="Stainless steel bottle 500ml"),
+        product(sku="ZH-1", name="不锈钢保温杯500ml"),
+        product(sku="ZH-2", name="儿童牙刷"),
+    ]
+    assert [p.sku for p in match_products(message, catalog)] == expected
+
+
+def test_a_contradicted_partial_name_is_asked_about_not_priced():
+    draft = drafter.draft(
+        DraftContext(
+            "How much is the electric toothbrush?",
+            cls("question", sub_intent="price_inquiry"),
+            products=[product(sku="BT-4", name="Bamboo Toothbrush (pack of 4)", price="1.10")],
+        )
+    )
+    assert "1.10" not in draft.text and "Which product" in draft.text
+
+
 def test_a_full_name_or_sku_wins_over_a_partial_name():
     bottle = product(sku="BTL-500", name="Steel bottle")
     glass = product(sku="GB-1", name="Glass bottle")
