@@ -81,11 +81,41 @@ _LETTERS = {"pt": "ãõ", "es": "ñ¿¡", "fr": "èùœëî"}
 # Words every language's chat uses: a message of only these has no language of its own.
 _NEUTRAL_WORDS = frozenset(("ok", "okay", "k", "kk", "lol", "hmm", "xd", "ups", "wow", "hey"))
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# What no word of the four languages looks like: one letter over and over ("xxxxxxxx"),
+# no vowel at all ("zzz", "hmm", "brrr"), a run of six consonants ("asdfghjkl"), or longer
+# than any real word. Such tokens say nothing of a language, and 20,000 x's must not outvote
+# "hola" (nor, alone, come out as French).
+_VOWELS = frozenset("aeiouyáéíóúàèìòùâêîôûãõäëïöüœæ")
+_CONSONANT_RUN = re.compile(r"[^\Waeiouyáéíóúàèìòùâêîôûãõäëïöüœæ\d_']{6,}")
+_LONGEST_WORD = 25
+# "holaaaaa", "sooooo": a stretched letter counts once, else it swamps the n-grams.
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 
 
 def _in(ranges: tuple[tuple[int, int], ...], ch: str) -> bool:
     code = ord(ch)
     return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def _is_word(token: str) -> bool:
+    """Whether a (lower-case, Latin-script) token could be a word at all. A single letter can
+    ("y", "o", "à" are words), the same letter twice or more cannot; a stretched letter
+    ("wowwwww") is judged once."""
+    if len(token) > 1 and len(set(token) - {"'"}) < 2:
+        return False
+    token = _STRETCHED.sub(r"\1\1", token)
+    return (
+        len(token) <= _LONGEST_WORD
+        and not _VOWELS.isdisjoint(token)
+        and not _CONSONANT_RUN.search(token)
+    )
+
+
+def _words_only(text: str) -> str:
+    """``text`` (lower case, Latin script) with its non-words blanked and stretched letters
+    shortened."""
+    text = _WORD.sub(lambda m: m.group(0) if _is_word(m.group(0)) else " ", text)
+    return _STRETCHED.sub(r"\1\1", text)
 
 
 def _lower(text: str) -> str:
@@ -147,12 +177,15 @@ class LanguageDetector:
         return self.detect_many([text])[0]
 
     def detect_many(self, texts: Sequence[str]) -> list[str]:
-        # A link's letters say nothing about the writer's language.
+        # A link's letters say nothing about the writer's language, nor do non-words.
         texts = [URL.sub(" ", t) for t in texts]
         results: list[str] = []
         latin: list[int] = []
         for i, text in enumerate(texts):
             script = script_language(text)
+            if script == "latin":
+                texts[i] = text = _words_only(_lower(text))
+                script = script_language(text)
             if script == "latin" and set(_WORD.findall(_lower(text))) <= _NEUTRAL_WORDS:
                 script = None
             results.append(UNDETERMINED if script in (None, "latin") else script)

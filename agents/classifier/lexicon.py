@@ -204,6 +204,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "cantidad minima", "pedido minimo", "quantite minimum", "起订", "最少", "最低数量",
         "wholesale only", "single pieces", "only wholesale", "solo al por mayor", "por pieza",
         "零售", "只批发",
+        "min qty", "minimum qty", "compra minima", "quantidade minima", "最低订量",
     ),
     "sample": (
         "sample*", "muestra", "muestras", "amostra*", "echantillon*", "样品", "样板",
@@ -222,6 +223,10 @@ CUES: dict[str, tuple[str, ...]] = {
         "运费", "发货", "快递", "物流", "包邮", "寄", "送到", "自提", "几天到", "发到",
         "空运", "海运", "陆运", "运到", "顺丰", "到货", "air freight", "sea freight",
         "envio aereo", "envio maritimo", "por barco",
+        # Export trade: what a buyer abroad asks before ordering.
+        "ship to", "lead time", "customs", "duties", "import duty", "hs code", "incoterm*",
+        "ddp", "aduana*", "arancel*", "plazo de entrega", "alfandega", "douane*",
+        "交期", "货期", "清关", "关税", "海关", "报关",
     ),
     "availability": (
         "available", "availability", "in stock", "back in stock", "do you have", "still have",
@@ -253,6 +258,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "algodon", "impermeable", "peso", "material", "tamanho", "matiere", "taille",
         "尺寸", "尺码", "材质", "纯棉", "防水", "重量", "功率", "规格", "多大", "颜色",
         "dishwasher", "microwave", "lavavajillas", "microondas", "洗碗机", "微波炉",
+        # Made to the buyer's order: their logo, their brand, their packaging.
+        "oem", "odm", "logo", "private label", "customiz*", "customis*", "personaliz*",
+        "贴牌", "定制", "代工",
     ),
     "damaged": (
         "broken", "broke", "damaged", "defective", "cracked", "shattered", "leaked",
@@ -303,6 +311,7 @@ CUES: dict[str, tuple[str, ...]] = {
     "laugh": ("haha*", "lol", "jaja*", "kkk*", "mdr", "哈哈"),
     "question_word": (
         "how", "what", "when", "where", "which", "why", "do you", "does it", "is it",
+        "what's", "whats", "who", "where's", "how's",
         "can i", "are you", "is there", "que", "como", "cuando", "donde", "cual", "hay",
         "puedo", "quanto", "qual", "quando", "onde", "est-ce", "quel", "quelle",
         "吗", "呢", "什么", "怎么", "几", "哪", "是否", "能不能", "可以",
@@ -326,6 +335,36 @@ RULE_CUES: dict[str, tuple[str, ...]] = {
         "revender", "revendedor*", "representamos", "nuestra tienda", "distribuimos",
         "atacado", "revendedor", "grossiste", "revendeur",
         "代理", "采购", "批发", "进货", "经销", "分销", "进口商", "拿货",
+    ),
+    # Words only a trade buyer uses ("MOQ?", "FOB?", "lead time?", "OEM?", "HS code?"): a
+    # question that names one is a question, however short (see rules.category).
+    "trade_word": (
+        "moq", "minimum order", "min order", "min qty", "fob", "cif", "exw", "ddp", "incoterm*",
+        "lead time", "production time", "oem", "odm", "hs code", "customs", "import duty",
+        "duties", "tariff*", "private label", "sample*", "pedido minimo", "cantidad minima",
+        "compra minima", "muestra", "muestras", "aduana*", "arancel*", "plazo de entrega",
+        "tiempo de produccion", "amostra*", "quantidade minima", "alfandega", "echantillon*",
+        "douane*", "起订", "最低订量", "样品", "交期", "货期", "清关", "关税", "海关", "报关",
+        "贴牌", "代工", "hs编码", "certificate of origin", "codigo hs",
+    ),
+    # Question sub-intents of export trade (the rest are the CUES of the same name).
+    "lead_time": (
+        "lead time", "production time", "turnaround", "how long to produce",
+        "how long does production", "plazo de entrega", "tiempo de produccion",
+        "tiempo de fabricacion", "prazo de entrega", "delai*", "交期", "货期", "生产周期",
+    ),
+    "trade_terms": (
+        "customs", "duty", "duties", "import duty", "import tax*", "tariff*", "hs code",
+        "incoterm*", "ddp", "certificate of origin", "which port", "port of loading",
+        "aduana*", "arancel*", "impuestos de importacion", "codigo hs", "certificado de origen",
+        "alfandega", "douane*", "清关", "关税", "海关", "报关", "hs编码", "原产地",
+    ),
+    # A price on trade terms ("CIF Hamburg?"): the question is what it costs delivered so.
+    "incoterm": ("fob", "cif", "exw", "cfr", "fca", "dap"),
+    "customization": (
+        "oem", "odm", "logo", "private label", "custom packaging", "customiz*", "customis*",
+        "personaliz*", "our brand", "my brand", "nuestra marca", "mi marca", "贴牌", "定制",
+        "代工", "印logo",
     ),
     # A scam's promotion: somewhere to click or someone to contact, or what is sold there.
     # Discount words ("off", "descuento", "折") are not here: a customer says them too.

@@ -44,10 +44,30 @@ _UNITS = (
     r"|docenas?|unidades?|unidad|piezas?|pecas?|cajas?|juegos?|jars?|frascos?|bags?|bolsas?"
     r"|lots?|chairs?|sillas?|mugs?|tazas?|playeras|camisetas|t-shirts|pieces|lots|kits?"
 )
+# After a count: not a span of time, an amount of money or a share ("I need 15 minutes",
+# "we need 30 days to pay", "want 50% off").
+_NOT_TIME_OR_MONEY = (
+    r"(?!\d)(?!\s*%|\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?"
+    r"|dias|semanas|meses|anos|horas|minutos|jours|semaines|mois|usd|eur|euros?|dollars?"
+    r"|dolares|pesos|reais|percent|por ?ciento)\b)"
+)
 QUANTITY = re.compile(
     rf"(?:\b(?:{_NUMBER}|{_NUMBER_WORDS})\s?(?:{_UNITS})\b)"
     rf"|(?:(?:{_NUMBER})\s?(?:个|件|台|套|箱|吨|只|双|条|包|盒|把|瓶|斤|公斤|米|张|托|柜|打|份|支))"
-    rf"|(?:\b(?:i want|i need|we need|quiero|necesito|necesitamos|quero|je voudrais)\s\d{{2,}})",
+    rf"|(?:\b(?:i want|i need|we need|quiero|necesito|necesitamos|quero|je voudrais)\s\d{{2,}}"
+    rf"{_NOT_TIME_OR_MONEY})",
+    re.IGNORECASE,
+)
+# A buying verb and a count of two digits or more, whatever the goods are called ("need 200
+# vacuum flasks", "looking for a supplier of 300 mugs", "necesitamos 150 termos", "I want
+# 500"): the unit list cannot name every product.
+ORDERED = re.compile(
+    r"\b(?:need|needs|needed|want|wants|order|ordering|buy|buying|require|requires|source"
+    r"|sourcing|looking for|supplier of|suppliers of|quote for|price for|necesito|necesitamos"
+    r"|quiero|queremos|busco|buscamos|compramos|comprar|preciso|precisamos|quero"
+    r"|il nous faut|je voudrais|nous voulons)"
+    r"\s+(?:about|around|approx\.?|approximately|roughly|some|at least|unos|unas|cerca de"
+    r"|alrededor de|mais de|environ)?\s*\d[\d,.]*\d" + _NOT_TIME_OR_MONEY,
     re.IGNORECASE,
 )
 _BIG_NUMBER = re.compile(r"\d[\d,.]{2,}|[百千万]")
@@ -171,6 +191,10 @@ def signals(text: str) -> Signals:
     asked = len(A_NOT_A.findall(stripped))
     if asked:
         cues["question_word"] = cues.get("question_word", 0) + asked
+    if ORDERED.search(stripped):
+        # Read by the rules only: as a model column it would make "buy 10,000 followers"
+        # look like an order to the model (and change its input width, see RULE_CUES).
+        cues["ordered"] = 1
     quantity = QUANTITY.search(stripped)
     letters = [ch for ch in text if ch.isalpha()]
     upper = sum(ch.isupper() for ch in letters)
