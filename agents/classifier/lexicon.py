@@ -31,6 +31,9 @@ CUES: dict[str, tuple[str, ...]] = {
         "vale la pena", "una joya", "well made", "exceeded", "highly", "buy again",
         "volveria a comprar", "再买", "还会买",
         "好用", "值得", "性价比", "干净", "方便", "周到",
+        # Nothing went wrong, said as praise ("No complaints, excellent quality").
+        "no problem", "no problems", "no complaints", "no issues", "no regrets",
+        "sin problema", "sin problemas", "没问题", "没有问题",
     ),
     "thanks": (
         "thanks", "thank", "thx", "ty", "appreciate*", "gracias", "agradez*", "obrigad*",
@@ -335,6 +338,23 @@ RULE_CUES: dict[str, tuple[str, ...]] = {
         "revender", "revendedor*", "representamos", "nuestra tienda", "distribuimos",
         "atacado", "revendedor", "grossiste", "revendeur",
         "代理", "采购", "批发", "进货", "经销", "分销", "进口商", "拿货",
+    ),
+    # A trader asking to buy from THIS shop: its products, its catalog, its prices. (Whole
+    # phrases: a "*" prefix matches one word only.) Seller words alone ("distributor",
+    # "wholesale", "代理", "批发", "诚招") are what a supplier pitching its own goods says
+    # too, so they are not a buyer's (see rules.business_lead).
+    "buyer_intent": (
+        "interested in your", "stock your", "carry your", "distribute your", "resell your",
+        "import your", "of your products", "buy from you", "order from you",
+        "purchase from you", "source from you", "your catalog", "your catalogue",
+        "your price list", "your wholesale price", "your wholesale prices",
+        "your trade prices", "be your distributor", "become your distributor",
+        "be your reseller", "become your reseller", "nos interesa", "interesados en sus",
+        "distribuir su", "distribuir sus", "comprarles", "de sus productos", "su catalogo",
+        "su lista de precios", "ser su distribuidor", "queremos comprar",
+        "quisieramos comprar", "queremos importar",
+        "想代理你们", "代理你们", "采购你们", "想采购", "想进货", "想拿货", "想订购",
+        "对你们的产品", "对贵司", "成为你们的代理",
     ),
     # Words only a trade buyer uses ("MOQ?", "FOB?", "lead time?", "OEM?", "HS code?"): a
     # question that names one is a question, however short (see rules.category).

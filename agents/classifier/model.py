@@ -160,6 +160,7 @@ class OfflineClassifier:
             # the unrounded figures (rounded, both can be 0.0 and the ratio noise), clamped so
             # it never shows as 0 or above 1.
             share = raw[category] / max(1e-9, 1.0 - raw[predicted])
+            share = rules.lifted_confidence(predicted, category, found, share)
             confidence = round(min(1.0, max(1e-4, share)), 4)
         sub_intent = None
         corrected = self.overrides.get(dedupe_key(text)) if self.overrides else None

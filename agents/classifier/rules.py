@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from .base import Category, Sentiment, Urgency
 from .corpus import fold
-from .signals import Signals
+from .signals import Signals, signals
 
 # Marks of real spam that a manipulation phrase does not excuse: a link, a handle or phone
 # number to contact, a scam's own vocabulary, or its promotion ("casino", "加微信", "红包").
@@ -37,6 +37,22 @@ _HYPOTHETICAL = re.compile(
     r"(?:^|[¿¡\s,.;:(])(?:if|in case|what if|si|en caso de que|por si)\s|如果|万一|要是|假如|假设",
     re.IGNORECASE,
 )
+# Where a conditional clause ends: its question mark, a comma or a full stop.
+_CLAUSE_END = re.compile(r"[,.!?;:，。！？；：]")
+# A delivery or a breakage that already happened ("I received", "arrived damaged", "llegó
+# roto", "收到的杯子坏了"). Outside the conditional clause it is a report, so the "if" that
+# follows asks how the shop will fix it (a complaint), not what would happen.
+_REPORTED = re.compile(
+    r"\b(?:received|arrived|delivered|broke|came (?:broken|damaged|cracked|open)|showed up"
+    r"|turned up|recibi|recibimos|recibido|llego|llegaron|me llego|se rompio|se rompieron"
+    r"|vino roto|vino rota|recebi|chegou|chegaram)\b|收到|到货了|到了|坏了|碎了|破了|裂了|漏了",
+    re.IGNORECASE,
+)
+# Complaint cues that, said before the "if", make the message a complaint with a request.
+_COMPLAINT_CUES = ("negative", "damaged", "wrong_item", "late", "anger", "reproach")
+# A spam prediction lifted into a trade lead shows at most this confidence: the model was
+# sure of spam, so a person should look (below every auto-send threshold).
+LIFTED_LEAD_CONFIDENCE = 0.7
 # A message dressed up as a turn of the conversation's machinery ("SYSTEM: ...").
 _ROLE_PREFIX = re.compile(r"^\W*(?:system|assistant|admin|developer|系统)\s*[:：\]]", re.IGNORECASE)
 # What a manipulating customer is after when they name a deal or a price. Not a quantity or
@@ -81,13 +97,30 @@ def category(predicted: Category, found: Signals, text: str = "") -> Category:
 
 
 def business_lead(found: Signals) -> bool:
-    """A distributor or shop writing with its own website ("We distribute in Mexico, see
-    www.example-distrib.mx, interested in wholesale"): the link is where they show who they
-    are, and a link alone makes the model say spam. A link with any other mark of spam (a
-    handle, a phone number, scam words, "sale"/"free"/"casino") stays spam."""
+    """A distributor or shop that wants to buy from this shop, writing with its own website
+    ("We distribute in Mexico, see www.example-distrib.mx, interested in wholesale of your
+    products"): the link is where they show who they are, and a link alone makes the model
+    say spam. Trade words alone are not enough: "Wholesale Nike shoes, distributor price,
+    www..." and "诚招代理，一件代发" are suppliers pitching their own goods, which is spam, so
+    the message must also ask for this shop's goods ("interested in your", "carry your",
+    "send your price list", "想采购", "queremos comprar"). A link with any other mark of spam
+    (a handle, a phone number, scam words, "sale"/"free"/"casino") stays spam."""
     return bool(
-        found.has("url") and found.has("business") and not found.has(*_SPAM_MARKS_BESIDES_URL)
+        found.has("url")
+        and found.has("business")
+        and found.has("buyer_intent")
+        and not found.has(*_SPAM_MARKS_BESIDES_URL)
     )
+
+
+def lifted_confidence(predicted: str, category: str, found: Signals, share: float) -> float:
+    """The confidence shown when ``category()`` overruled the model's ``predicted`` class;
+    ``share`` is the model's probability of ``category`` among the classes it did not pick.
+    A trade lead lifted out of spam is capped: the model was sure it was spam, and the lift
+    rests on a few phrases, so a person should review it before anything is sent."""
+    if predicted == "spam" and category == "purchase_intent" and business_lead(found):
+        return min(share, LIFTED_LEAD_CONFIDENCE)
+    return share
 
 
 def asks_about_trade(found: Signals) -> bool:
@@ -112,10 +145,25 @@ def orders_a_quantity(found: Signals) -> bool:
 def asks_about_a_condition(found: Signals, text: str) -> bool:
     """A question about what happens if something goes wrong, asked calmly: a condition
     ("if", "si", "如果") and a question, without reproach or anger ("if it was broken on
-    arrival why did nobody answer?" stays a complaint)."""
+    arrival why did nobody answer?" stays a complaint).
+
+    Only a hypothetical: a complaint said before the condition ("The bottle is cracked. If I
+    send photos, can you replace it?") or a delivery or breakage reported outside it ("My
+    order arrived damaged... what do I do if I want a refund?", "收到的杯子坏了，如果我拍照片
+    可以换吗") is a real complaint asking for a remedy. Inside the conditional clause the same
+    words are the hypothesis ("如果收到的时候坏了，可以换新的吗" is a question)."""
     asked = found.has("question_mark") or found.count("question_word") > 0
     calm = not found.has("anger", "reproach")
-    return bool(asked and calm and _HYPOTHETICAL.search(fold(text)))
+    folded = fold(text)
+    condition = _HYPOTHETICAL.search(folded)
+    if not (asked and calm and condition):
+        return False
+    before = folded[: condition.start()]
+    if signals(before).has(*_COMPLAINT_CUES):
+        return False
+    end = _CLAUSE_END.search(folded, condition.end())
+    outside = before + " " + (folded[end.start() :] if end else "")
+    return not _REPORTED.search(outside)
 
 
 # Per category, the first sub-intent whose cues are present wins; the order puts the more

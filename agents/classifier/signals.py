@@ -20,10 +20,13 @@ from .lexicon import CUES, RULE_CUES
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
+# A link ends at a space, Chinese text or full-width punctuation: in "官网 www.vn-distri.com，
+# 想采购一批保温杯" the words after the comma are the customer's, not part of the link.
+_URL_CHAR = r"[^\s\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]"
 URL = re.compile(
-    r"https?://\S+|www\.\S+|\b[\w-]+(?:\.[\w-]+)*\."
+    rf"https?://{_URL_CHAR}+|www\.{_URL_CHAR}+|\b[\w-]+(?:\.[\w-]+)*\."
     r"(?:com|net|org|info|xyz|top|shop|store|club|io|co|biz|online|site|vip|cc|to|bet|ly|cn"
-    r"|es|link|at|me|app|live|pro|fr|br)\b(?:/\S*)?",
+    rf"|es|link|at|me|app|live|pro|fr|br)\b(?:/{_URL_CHAR}*)?",
     re.IGNORECASE,
 )
 HANDLE = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,}")
@@ -81,8 +84,10 @@ _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 # of their cue word, and "no tengo queja", "you never disappoint", "不差" say nothing bad.
 # A negated positive counts as negative; a negated negative does not count (nor does a
 # negator that is itself a negative cue, like "never"). Latin: a negator among the two
-# tokens before the cue; Chinese: 不/没 just before it, or before an adverb just before it
-# ("不太满意").
+# tokens before the cue, in the same clause: "No problem, great service" and "no complaints
+# but great price" do not negate "great" (a comma, a full stop or a "but" ends the
+# negator's reach). Chinese: 不/没 just before it, or before an adverb just before it
+# ("不太满意"); a comma between them is not either of those.
 # fmt: off
 _NEGATORS = frozenset((
     "no", "not", "never", "nunca", "ni", "sin", "jamas", "without", "don't", "doesn't",
@@ -90,6 +95,13 @@ _NEGATORS = frozenset((
     "cannot", "nao", "pas", "ningun", "ninguna", "ninguno",
 ))
 # fmt: on
+# Where a negator's reach ends: punctuation between two words, or a word that turns the
+# sentence ("but", "pero", "mais"...). Chinese "但是" needs no entry: 不/没 reach one or two
+# characters only.
+_CLAUSE_PUNCTUATION = re.compile(r"[,.!?;:，。！？；：、]")
+_CLAUSE_WORDS = frozenset(
+    ("but", "however", "though", "although", "pero", "sino", "aunque", "mais", "mas")
+)
 _CJK_NEGATED = re.compile(r"(?:[不没]|[不没][太很够怎是大])$")
 _SENTIMENT = ("positive", "negative")
 
@@ -118,9 +130,18 @@ class _CueIndex:
 
     def count(self, folded: str) -> dict[str, int]:
         hits: dict[str, int] = {}
-        tokens = _LATIN_TOKEN.findall(folded)
+        matches = list(_LATIN_TOKEN.finditer(folded))
+        tokens = [m.group(0) for m in matches]
+        clauses = _clause_numbers(folded, matches)
         for i, token in enumerate(tokens):
-            negator = next((t for t in tokens[max(0, i - 2) : i] if t in _NEGATORS), None)
+            negator = next(
+                (
+                    tokens[j]
+                    for j in range(max(0, i - 2), i)
+                    if tokens[j] in _NEGATORS and clauses[j] == clauses[i]
+                ),
+                None,
+            )
             for size in range(1, min(self.longest, len(tokens) - i) + 1):
                 for name in self.phrases.get(tuple(tokens[i : i + size]), ()):
                     _add(hits, name, negator)
@@ -138,6 +159,22 @@ class _CueIndex:
                         _add(hits, name, "不" if negated else None)
                     start = folded.find(term, start + 1)
         return hits
+
+
+def _clause_numbers(folded: str, matches: list[re.Match[str]]) -> list[int]:
+    """For each token, the number of its clause: a new clause starts after punctuation
+    between two tokens or at a turning word ("but", "pero")."""
+    numbers: list[int] = []
+    clause, end = 0, 0
+    for match in matches:
+        if (
+            _CLAUSE_PUNCTUATION.search(folded, end, match.start())
+            or match.group(0) in _CLAUSE_WORDS
+        ):
+            clause += 1
+        numbers.append(clause)
+        end = match.end()
+    return numbers
 
 
 def _add(hits: dict[str, int], name: str, negator: str | None) -> None:

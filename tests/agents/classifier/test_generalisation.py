@@ -23,7 +23,10 @@ def test_asking_whether_returns_are_supported_is_a_refund_question(classifier):
 
 
 def test_distributor_with_their_own_website_is_a_lead_not_spam(classifier):
-    text = "We distribute in Mexico, see www.example-distrib.mx, interested in wholesale"
+    text = (
+        "We distribute in Mexico, see www.example-distrib.mx, interested in wholesale of your "
+        "products"
+    )
     result = classifier.classify(text)
     assert result.category == "purchase_intent"
     # Lifted out of spam by the trade-lead rule, which is not a manipulation attempt.
