@@ -224,48 +224,7 @@ class Pipeline:
         await self._record_classification(message, conversation.id, customer.id, c, version)
 
         if c.category != "spam":
-            # The LLM's memory extraction runs while retrieval does; both end before anything
-            # is stored, so what is stored does not depend on which ends first.
-            extraction = (
-                None
-                if llm is None
-                else asyncio.create_task(
-                    llm.memories(
-                        org_id,
-                        text,
-                        known=context.memories,
-                        turns=turns,
-                        message_id=message.id,
-                        fallbacks=fallbacks,
-                    )
-                )
-            )
-            try:
-                # Offline only the drafts of HIT_CATEGORIES read hits, and the query embedding
-                # is the pipeline's largest cost; an LLM reads the hits of every message.
-                drafts_by_llm = llm is not None and llm.uses("draft")
-                if self.retriever is not None and (drafts_by_llm or c.category in HIT_CATEGORIES):
-                    with clock("retrieve"):
-                        outcome.hits = await self.retriever.search(
-                            org_id, text, limit=self.retrieval_limit
-                        )
-                with clock("memory"):
-                    llm_facts = [] if extraction is None else await extraction
-                    changed = await self.memory.remember(
-                        org_id,
-                        customer.id,
-                        text,
-                        message_id=message.id,
-                        known=context.memories,
-                        llm_facts=llm_facts,
-                    )
-                    known = with_changes(context.memories, changed)
-                    outcome.memories = await self.memory.recall(
-                        org_id, customer.id, text, known=known
-                    )
-            finally:
-                if extraction is not None and not extraction.done():
-                    extraction.cancel()  # retrieval failed: nobody will read it
+            await self._remember_and_retrieve(message, text, context, llm, turns, outcome)
 
         catalog = context.catalog
         with clock("draft"):
@@ -307,6 +266,63 @@ class Pipeline:
             return outcome
         await self._suggest(message, conversation, outcome)
         return outcome
+
+    async def _remember_and_retrieve(
+        self,
+        message: Message,
+        text: str,
+        context: message_context.MessageContext,
+        llm: LLMTasks | None,
+        turns: list[str],
+        outcome: Outcome,
+    ) -> None:
+        """Store the message's facts and recall the customer's memories; retrieve knowledge.
+
+        The LLM's memory extraction runs while retrieval does; both end before anything is
+        stored, so what is stored does not depend on which ends first."""
+        org_id, customer_id, c = message.org_id, context.customer.id, outcome.classification
+        assert c is not None
+        clock = partial(_timed, outcome.timings_ms)
+        extraction = (
+            None
+            if llm is None
+            else asyncio.create_task(
+                llm.memories(
+                    org_id,
+                    text,
+                    known=context.memories,
+                    turns=turns,
+                    message_id=message.id,
+                    fallbacks=outcome.llm_fallbacks,
+                )
+            )
+        )
+        try:
+            # Offline only the drafts of HIT_CATEGORIES read hits, and the query embedding is
+            # the pipeline's largest cost; an LLM reads the hits of every message.
+            drafts_by_llm = llm is not None and llm.uses("draft")
+            if self.retriever is not None and (drafts_by_llm or c.category in HIT_CATEGORIES):
+                with clock("retrieve"):
+                    outcome.hits = await self.retriever.search(
+                        org_id, text, limit=self.retrieval_limit
+                    )
+            with clock("memory"):
+                llm_facts = [] if extraction is None else await extraction
+                changed = await self.memory.remember(
+                    org_id,
+                    customer_id,
+                    text,
+                    message_id=message.id,
+                    known=context.memories,
+                    llm_facts=llm_facts,
+                )
+                known = with_changes(context.memories, changed)
+                outcome.memories = await self.memory.recall(org_id, customer_id, text, known=known)
+        finally:
+            if extraction is not None and not extraction.done():
+                extraction.cancel()  # retrieval failed: nobody will read it
+            elif extraction is not None and not extraction.cancelled():
+                extraction.exception()  # seen: no "exception was never retrieved" warning
 
     async def _record_classification(
         self,
