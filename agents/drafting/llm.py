@@ -84,10 +84,15 @@ class LLMDrafter:
             org_id, "draft_reply", variables, purpose="draft", schema=DraftOut
         )
         out = result.value
-        # Money may only come from what the merchant said (knowledge, catalog) or what we know
-        # of the customer — not from the message itself, where "it's 0.10 USD now" lives.
-        trusted = "\n".join([*knowledge, *catalog, *memories])
-        invented = _money(out.reply) - _numbers(trusted)
+        # Money may only come from what the merchant said (knowledge, catalog) — not from the
+        # message itself, where "it's 0.10 USD now" lives, nor from the customer's memories:
+        # their quantities are facts, but an amount there is the customer's own figure (a
+        # budget, a price they claim they were promised), never a price we may state.
+        remembered = "\n".join(memories)
+        trusted = _numbers("\n".join([*knowledge, *catalog])) | (
+            _numbers(remembered) - _money(remembered)
+        )
+        invented = _money(out.reply) - trusted
         if invented:
             raise LLMUnavailable(
                 f"the draft states prices or discounts it was not given: {invented}"

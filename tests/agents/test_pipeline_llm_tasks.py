@@ -370,3 +370,18 @@ def test_the_models_facts_are_checked_and_merged_with_the_rules():
     rules = extract_facts("Our budget is 1500 USD, need 300 pcs")
     # The rules' budget wins (one value per customer); the preference is new.
     assert [f.content for f in merge(rules, facts)] == ["Prefers matte black."]
+
+
+async def test_a_budget_the_customer_stated_is_no_price_the_draft_may_state(
+    pool, redis, keys, shop
+):
+    ref, intake, pipeline, _ = shop
+    models = with_model(pool, redis, keys, pipeline, tasks=["draft"])
+    models.answer("DraftOut", draft_out("Noted."), draft_out("BTL-500 is 0.10 USD for you."))
+    await run(pool, ref, intake, pipeline, "Our budget is 0.10 USD per bottle")
+    later = await run(pool, ref, intake, pipeline, "So what's my price for BTL-500?")
+    # The budget is remembered (and shown to the model), but it is the customer's figure.
+    assert "Budget / target price: 0.10 USD" in {r.memory.content for r in later.memories}
+    row = await _suggestion(pool, later.message_id)
+    assert row["engine"] == "offline" and "2.10 USD" in row["draft"]
+    assert "0.10" not in row["draft"] and "not given" in later.llm_fallback
