@@ -182,8 +182,8 @@ def register(main: click.Group) -> None:
     @click.option(
         "--engine",
         type=click.Choice(["offline", "llm"]),
-        help="Draft with the offline engine, or the configured LLM (default: the LLM if one "
-        "is configured, else offline).",
+        help="Classify, remember and draft with the offline engine, or with the configured "
+        "LLM for the steps in llm.tasks (default: the LLM if one is configured, else offline).",
     )
     @click.option("--purge", is_flag=True, help="Delete every sandbox row of the org and exit.")
     @click.pass_obj
