@@ -181,7 +181,7 @@ class Pipeline:
             return outcome
         clock = partial(_timed, outcome.timings_ms)
         org_id = message.org_id
-        llm = self.llm if self.llm is not None and self.llm.available else None
+        llm = self.llm if self.llm is not None and self.llm.active else None
         async with self.pool.acquire() as conn:  # one round trip for every read below
             context = await message_context.load(
                 conn, org_id, message.conversation_id, with_turns=llm is not None

@@ -51,6 +51,12 @@ class LLMTasks:
         """A model is configured (whichever tasks use it)."""
         return bool(getattr(self.gateway, "available", False))
 
+    @property
+    def active(self) -> bool:
+        """A model is configured and at least one step uses it (``llm.tasks: []`` is the
+        offline engine, with the model left to quotes and the content studio)."""
+        return self.available and bool(self.tasks)
+
     def uses(self, task: Task) -> bool:
         return self.available and task in self.tasks
 

@@ -283,6 +283,11 @@ async def test_llm_tasks_turn_steps_off(pool, redis, keys, shop):
     assert offline.classification.engine == "llm" and offline.engine == "offline"
     assert offline.llm_fallbacks == {}  # turned off is not a failure
 
+    models = with_model(pool, redis, keys, pipeline, tasks=[])
+    none = await run(pool, ref, intake, pipeline, "How long does shipping to Spain take?")
+    assert models.calls == [] and none.engine == "offline"
+    assert none.classification.engine == "offline" and none.llm_fallbacks == {}
+
 
 def test_llm_tasks_config_is_checked():
     assert LLMConfig().tasks == {"classify", "memories", "draft"}
