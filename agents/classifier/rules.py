@@ -126,8 +126,9 @@ def lifted_confidence(predicted: str, category: str, found: Signals, share: floa
 def asks_about_trade(found: Signals) -> bool:
     """A question naming a term only a trade buyer uses ("What's your MOQ?", "FOB price?",
     "lead time?", "OEM?"). Short and without a verb, the model reads it as small talk; but
-    nobody chats about minimum orders or HS codes, so asking about one is a question."""
-    asked = found.has("question_mark") or found.count("question_word") > 0
+    nobody chats about minimum orders or HS codes, so asking about one is a question. A
+    customer's one- or two-word message ("MOQ", "HS code") asks, mark or not."""
+    asked = found.has("question_mark", "short") or found.count("question_word") > 0
     return bool(asked and found.has("trade_word") and not found.has(*_SPAM_MARKS))
 
 

@@ -68,7 +68,8 @@ ORDERED = re.compile(
     r"\b(?:need|needs|needed|want|wants|order|ordering|buy|buying|require|requires|source"
     r"|sourcing|looking for|supplier of|suppliers of|quote for|price for|necesito|necesitamos"
     r"|quiero|queremos|busco|buscamos|compramos|comprar|preciso|precisamos|quero"
-    r"|il nous faut|je voudrais|nous voulons)"
+    r"|il nous faut|je voudrais|nous voulons|besoin de|besoin d'environ|preciso de|precisamos de"
+    r"|hacen falta|hace falta)"
     r"\s+(?:about|around|approx\.?|approximately|roughly|some|at least|unos|unas|cerca de"
     r"|alrededor de|mais de|environ)?\s*\d[\d,.]*\d" + _NOT_TIME_OR_MONEY,
     re.IGNORECASE,

@@ -19,6 +19,7 @@ from agents.classifier.signals import signals
     [
         ("What's your MOQ?", "moq"),
         ("MOQ?", "moq"),
+        ("MOQ", "moq"),
         ("what is the minimum order", "moq"),
         ("whats ur moq", "moq"),
         ("最低起订量?", "moq"),
@@ -73,7 +74,9 @@ def test_chat_and_spam_keep_their_class(classifier, text, category):
 
 def test_a_trade_word_lifts_small_talk_only_when_asked():
     assert rules.category("other", signals("MOQ?"), "MOQ?") == "question"
-    assert rules.category("other", signals("HS code"), "HS code") == "other"
+    assert rules.category("other", signals("HS code"), "HS code") == "question"
+    told = "We sent you the HS code yesterday"
+    assert rules.category("other", signals(told), told) == "other"
     # Not a question that a link to click makes spam.
     text = "free samples for everyone? get yours at freebies-now.xyz"
     assert rules.category("other", signals(text), text) == "other"
@@ -84,6 +87,8 @@ def test_a_trade_word_lifts_small_talk_only_when_asked():
     [
         ("We are in Berlin and need 200 vacuum flasks", True),
         ("Necesitamos 150 termos para la tienda", True),
+        ("Nous avons besoin de 500 tasses", True),
+        ("Precisamos de 250 garrafas térmicas", True),
         ("I want 500", True),
         ("I need 15 minutes, brb", False),
         ("we need 30 days to pay", False),
