@@ -18,9 +18,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import redis.asyncio as aioredis
@@ -29,82 +29,30 @@ from storage import events
 from storage.models import Message
 from storage.redis_client import Keys
 from storage.repositories import classifications, message_context, suggestions
-from storage.repositories import products as product_repo
 
 from .classifier.base import Classification
 from .classifier.batching import ClassifierBatcher
-from .drafting.offline import HIT_CATEGORIES, Draft, DraftContext, OfflineDrafter
+from .drafting.offline import HIT_CATEGORIES, DraftContext, OfflineDrafter
 from .followups.optin import detect_opt_in, record_opt_in
 from .followups.optout import opt_out_match, record_opt_out
 from .knowledge.reembed import Reembedder
 from .llm.tasks import recent_turns
-from .memory.service import MemoryService, Recalled, with_changes
+from .memory.service import MemoryService, with_changes
+from .pipeline_contracts import (
+    ClassifierSource,
+    Outbox,
+    Outcome,
+    QuoteDrafter,
+    Retriever,
+    SuggestionNotifier,
+)
 from .policy import Decision, decide
-from .retrieval.base import Hit
 
 if TYPE_CHECKING:
     from .knowledge.corpus import CorpusIndexer
     from .llm.tasks import LLMTasks
 
 log = logging.getLogger(__name__)
-
-
-class Classifier(Protocol):
-    def classify(self, text: str) -> Classification: ...
-
-
-class ClassifierSource(Protocol):
-    """Gives the classifier for an org (its own retrained model, or the default)."""
-
-    async def for_org(self, org_id: uuid.UUID) -> Classifier: ...
-
-
-class Retriever(Protocol):
-    async def search(self, org_id: uuid.UUID, query: str, *, limit: int = 5) -> list[Hit]: ...
-
-
-class Outbox(Protocol):
-    async def send_suggestion(
-        self, org_id: uuid.UUID, suggestion_id: uuid.UUID, conversation_id: uuid.UUID, text: str
-    ) -> None: ...
-
-
-class SuggestionNotifier(Protocol):
-    """Told once per new suggestion waiting for a person (pending or escalated), after it is
-    stored: the approval cards. Must not raise for delivery problems of its own."""
-
-    async def __call__(self, org_id: uuid.UUID, suggestion_id: uuid.UUID) -> object: ...
-
-
-class QuoteDrafter(Protocol):
-    """Drafts a quote (pending approval) when the message is an explicit purchase request
-    (``agents.quotes.intent.quote_from_message``); returns it, with its ``suggestion_id``,
-    or None. Sandbox conversations get none."""
-
-    async def __call__(
-        self, message: Message, *, is_test: bool, catalog: Sequence[product_repo.Product]
-    ) -> Any: ...
-
-
-@dataclass
-class Outcome:
-    """What the pipeline did with one message (returned to callers like `trademate try`)."""
-
-    message_id: uuid.UUID
-    classification: Classification | None = None
-    memories: list[Recalled] = field(default_factory=list)
-    hits: list[Hit] = field(default_factory=list)
-    draft: Draft | None = None
-    decision: Decision | None = None
-    suggestion_id: uuid.UUID | None = None
-    skipped: str | None = None
-    engine: str = "offline"  # what drafted; the classification's own engine says what classified
-    # Why the configured LLM did not draft (timeout, provider error, invalid output, a price
-    # it was not given, budget): the offline draft answered instead.
-    llm_fallback: str | None = None
-    # The same for every LLM step that fell back to offline: "classify", "memories", "draft".
-    llm_fallbacks: dict[str, str] = field(default_factory=dict)
-    timings_ms: dict[str, float] = field(default_factory=dict)
 
 
 class Pipeline:

@@ -15,7 +15,8 @@ from agents.drafting.offline import OfflineDrafter, Thresholds
 from agents.knowledge.corpus import CorpusIndexer
 from agents.llm.tasks import LLMTasks
 from agents.memory.service import MemoryService
-from agents.pipeline import Classifier, Pipeline
+from agents.pipeline import Pipeline
+from agents.pipeline_contracts import Classifier
 from agents.quotes.intent import quote_from_message
 
 from .cards import Cards

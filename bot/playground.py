@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agents.pipeline import Outcome, Pipeline
+from agents.pipeline import Pipeline
+from agents.pipeline_contracts import Outcome
 from storage.db import transaction
 from storage.models import Channel, Conversation, Customer, Organization, Platform
 from storage.repositories import conversations, messages, organizations, sandbox
