@@ -8,8 +8,11 @@ a SKU on two rows) is reported as a warning.
 
 Prices are read with one decimal mark per file: "1.234,50", "12,50" or "0,125" show a comma,
 "1,234.50" or "12.50" a dot, and a cell that could be either ("1,250", "€1.250": one mark
-followed by three digits) is read the way the column's other cells show. When none does, the
-cell is imported without a price and a warning: 1250 and 1.250 differ a thousandfold.
+followed by three digits) is read the way the column's other cells show. When none does, a
+comma groups thousands ("1,200", "12,000": the common case, and how JPY/KRW/VND/RMB B2B
+sheets write whole prices) unless another cell shows a comma decimal; a lone "1.250" is
+imported without a price and a warning (1250 and 1.250 differ a thousandfold), except in a
+currency with no minor unit (JPY, KRW, VND, CLP...), where it can only be 1250.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ NO_PRICE = frozenset(
 # with 0: a thousands group ("1,250") or three decimals ("1,250" = 1.25) alike. "0,125" and
 # "1250,125" are no thousands group, so they are decimals.
 _AMBIGUOUS = re.compile(r"[1-9]\d{0,2}[.,]\d{3}")
+
+
+# ISO 4217 currencies with no minor unit: a price in them has no decimals, so "1.250" or
+# "1,250" can only group thousands.
+WHOLE_UNIT_CURRENCIES = frozenset(
+    ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+     "VUV", "XAF", "XOF", "XPF")
+)  # fmt: skip
 
 
 class AmbiguousPrice(ValueError):
@@ -91,10 +102,15 @@ class ImportReport:
 
 
 def parse_row(
-    row: dict[str, Any], default_currency: str, *, decimal: str | None = None
+    row: dict[str, Any],
+    default_currency: str,
+    *,
+    decimal: str | None = None,
+    comma_thousands: bool = True,
 ) -> CatalogRow:
     """One validated row; raises ValueError naming the bad field. ``decimal`` is the decimal
-    mark the price column shows (:func:`column_decimal_mark`).
+    mark the price column shows (:func:`column_decimal_mark`); ``comma_thousands`` is False
+    when some cell of the column shows a comma decimal (see :func:`parse_price`).
 
     The currency is the currency cell's, else the one the price cell is written in
     ("€12,50"), else the one the price header names ("Price (USD)"), else the org's."""
@@ -103,8 +119,14 @@ def parse_row(
         raise ValueError("SKU and name are required")
     warnings: list[str] = []
     raw_price = row.get("price")
+    currency = _row_currency(row, raw_price, default_currency)
     try:
-        price = parse_price(raw_price, decimal)
+        price = parse_price(
+            raw_price,
+            decimal,
+            comma_thousands=comma_thousands,
+            whole_units=currency in WHOLE_UNIT_CURRENCIES,
+        )
     except AmbiguousPrice:
         price = None
         warnings.append(
@@ -114,15 +136,6 @@ def parse_row(
     else:
         if price is None and _text(raw_price):
             warnings.append(f"price {_text(raw_price)!r} is not a number: imported without a price")
-    cell_currency = _currency_cell(row.get("currency"))
-    price_currency = currency_in(raw_price) if isinstance(raw_price, str) else None
-    if cell_currency and price_currency and cell_currency != price_currency:
-        raise ValueError(
-            f"price {raw_price!r} is in {price_currency} but the currency cell says {cell_currency}"
-        )
-    currency = (
-        cell_currency or price_currency or row.get("_header_currency") or default_currency
-    ).upper()
     return CatalogRow(
         line=int(row.get("_line", 0)),
         sku=sku,
@@ -138,6 +151,20 @@ def parse_row(
         selling_points=_points(row.get("selling_points")),
         warnings=tuple(warnings),
     )
+
+
+def _row_currency(row: dict[str, Any], raw_price: Any, default_currency: str) -> str:
+    """The currency cell's, else the price cell's ("€12,50"), else the price header's
+    ("Price (USD)"), else the org's; a currency cell contradicting the price cell is an error."""
+    cell_currency = _currency_cell(row.get("currency"))
+    price_currency = currency_in(raw_price) if isinstance(raw_price, str) else None
+    if cell_currency and price_currency and cell_currency != price_currency:
+        raise ValueError(
+            f"price {raw_price!r} is in {price_currency} but the currency cell says {cell_currency}"
+        )
+    return (
+        cell_currency or price_currency or row.get("_header_currency") or default_currency
+    ).upper()
 
 
 def _currency_cell(value: Any) -> str | None:
@@ -194,13 +221,23 @@ def column_decimal_mark(values: Iterable[Any]) -> str | None:
     return marks.pop() if len(marks) == 1 else None
 
 
-def parse_price(value: Any, decimal: str | None = None) -> Decimal | None:
+def parse_price(
+    value: Any,
+    decimal: str | None = None,
+    *,
+    comma_thousands: bool = True,
+    whole_units: bool = False,
+) -> Decimal | None:
     """Decimal from 2.1, "2.10", "1,234.50", "1.234,50", "2,50", "$2.10", "€12,50" or
     "RMB 3"; None when blank or a "no price" placeholder ("N/A", "POA", "面议", NO_PRICE).
 
     A cell whose one mark is followed by three digits ("1,250", "€1.250") is read with
-    ``decimal`` as the decimal mark (the column's, :func:`column_decimal_mark`); without
-    it, :class:`AmbiguousPrice` is raised rather than a guess."""
+    ``decimal`` as the decimal mark (the column's, :func:`column_decimal_mark`). Without it,
+    the mark groups thousands when the currency has no minor unit (``whole_units``: ¥1.250
+    is 1250), and a comma does unless ``comma_thousands`` is False (a cell of the column
+    showed a comma decimal): "1,200" in a price list is 1200 far more often than 1.2. A dot
+    left undecided ("1.250" beside whole numbers) raises :class:`AmbiguousPrice` rather than
+    a guess."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, int | Decimal):
@@ -212,9 +249,9 @@ def parse_price(value: Any, decimal: str | None = None) -> Decimal | None:
     text = _number_text(str(value))
     mark = decimal_mark(text)
     if mark is None and _AMBIGUOUS.fullmatch(text.lstrip("-")):
-        if decimal is None:
+        mark = decimal or _thousands_reading(text, comma_thousands, whole_units)
+        if mark is None:
             raise AmbiguousPrice(f"price {value!r} could be thousands or decimals")
-        mark = decimal
     if mark == ",":  # "1.234,50", or "1.250" in a column of "12,50"s: dots group thousands
         text = text.replace(".", "").replace(",", ".")
     elif mark == ".":
@@ -226,6 +263,14 @@ def parse_price(value: Any, decimal: str | None = None) -> Decimal | None:
     if price < 0:
         raise ValueError("price must not be negative")
     return price
+
+
+def _thousands_reading(text: str, comma_thousands: bool, whole_units: bool) -> str | None:
+    """The decimal mark that makes an ambiguous cell's one mark group thousands, when nothing
+    but the column's silence decides: the other mark. None when it stays undecided."""
+    if whole_units or ("," in text and comma_thousands):
+        return "," if "." in text else "."
+    return None
 
 
 def _number_text(text: str) -> str:
@@ -290,10 +335,15 @@ async def import_catalog(
     by_sku: dict[str, CatalogRow] = {}
     sheet = read_rows(path, currency=default_currency)
     report.warnings.extend(sheet.warnings)
-    decimal = column_decimal_mark(row.get("price") for row in sheet.rows)
+    prices = [row.get("price") for row in sheet.rows]
+    decimal = column_decimal_mark(prices)
+    # A column whose cells disagree ("12,50" beside "1,234.50") gives a comma no default.
+    comma_thousands = "," not in {decimal_mark(p) for p in prices}
     for row in sheet.rows:
         try:
-            item = parse_row(row, default_currency, decimal=decimal)
+            item = parse_row(
+                row, default_currency, decimal=decimal, comma_thousands=comma_thousands
+            )
         except ValueError as err:
             report.errors.append(f"line {row.get('_line')}: {err}")
             continue

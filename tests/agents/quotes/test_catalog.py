@@ -89,9 +89,32 @@ def test_a_cell_that_could_be_thousands_is_read_with_the_columns_decimal_mark(ra
     assert parse_price(raw, decimal) == Decimal(price)
 
 
-def test_a_cell_that_could_be_thousands_is_not_guessed_without_the_column():
+def test_a_dot_cell_that_could_be_thousands_is_not_guessed_without_the_column():
+    # "1,250" alone used to be pinned ambiguous too; a lone comma now groups thousands.
     with pytest.raises(AmbiguousPrice):
-        parse_price("1,250")
+        parse_price("1.250")
+    with pytest.raises(AmbiguousPrice):
+        parse_price("1,250", comma_thousands=False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "price"),
+    [("1,200", "1200"), ("3,500", "3500"), ("12,000", "12000"), ("800", "800"),
+     ("¥1,200", "1200"), ("-1,200", None)],
+)  # fmt: skip
+def test_a_lone_comma_followed_by_three_digits_groups_thousands(raw, price):
+    # Regression: JPY/KRW/VND/RMB B2B sheets' "1,200" raised AmbiguousPrice for every comma
+    # cell and was imported without a price.
+    if price is None:
+        with pytest.raises(ValueError, match="negative"):
+            parse_price(raw)
+    else:
+        assert parse_price(raw) == Decimal(price)
+
+
+@pytest.mark.parametrize("raw", ["1.250", "¥1.250", "1,250"])
+def test_a_currency_without_minor_unit_reads_either_mark_as_thousands(raw):
+    assert parse_price(raw, whole_units=True, comma_thousands=False) == Decimal("1250")
 
 
 async def test_skus_differing_in_case_are_different_products(pool, shop, tmp_path):

@@ -201,11 +201,11 @@ async def test_a_column_of_dot_decimals_reads_a_comma_as_thousands(pool, shop, t
 
 async def test_a_price_the_column_cannot_disambiguate_is_imported_without_one(pool, shop, tmp_path):
     path = tmp_path / "catalog.csv"
-    path.write_text('SKU,Name,Price\nA-1,Crate,"1,250"\nA-2,Lid,3\n', encoding="utf-8")
+    path.write_text("SKU,Name,Price\nA-1,Crate,1.250\nA-2,Lid,3\n", encoding="utf-8")
     report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
     assert (report.created, report.errors) == (2, [])
     [warning] = report.warnings
-    assert warning.startswith("line 2: price '1,250' could be thousands or decimals")
+    assert warning.startswith("line 2: price '1.250' could be thousands or decimals")
     catalog = await _catalog(pool, shop.org_id)
     assert (catalog["A-1"].price, catalog["A-2"].price) == (None, Decimal("3"))
 
@@ -229,3 +229,48 @@ async def test_the_price_column_in_the_orgs_currency_is_preferred(pool, shop, tm
     assert report.warnings == ["prices are read from column 'Price (USD)'; 'Price (CNY)' ignored"]
     bottle = (await _catalog(pool, shop.org_id))["A1"]
     assert (bottle.price, bottle.currency) == (Decimal("2.10"), "USD")
+
+
+async def test_whole_unit_price_sheets_read_commas_as_thousands(pool, shop, tmp_path):
+    # Regression: a JPY/KRW/VND/RMB B2B sheet's "1,200", "3,500", "12,000" each raised
+    # AmbiguousPrice and were imported without a price.
+    path = tmp_path / "catalog.csv"
+    path.write_text(
+        'SKU,Name,Price\nJ-1,Mug,"1,200"\nJ-2,Bowl,"3,500"\nJ-3,Cup,800\nJ-4,Pot,"12,000"\n',
+        encoding="utf-8",
+    )
+    report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    assert (report.created, report.errors, report.warnings) == (4, [], [])
+    catalog = await _catalog(pool, shop.org_id)
+    assert [catalog[s].price for s in ("J-1", "J-2", "J-3", "J-4")] == [
+        Decimal("1200"), Decimal("3500"), Decimal("800"), Decimal("12000"),
+    ]  # fmt: skip
+
+
+async def test_a_yen_sheet_reads_a_dot_as_thousands(pool, shop, tmp_path):
+    path = tmp_path / "catalog.csv"
+    path.write_text(
+        "SKU,Name,Price,Currency\nJ-1,Mug,1.250,JPY\nJ-2,Lid,1.250,USD\nJ-3,Cup,800,JPY\n",
+        encoding="utf-8",
+    )
+    report = await import_catalog(pool, shop.org_id, path, default_currency="USD")
+    assert (report.created, report.errors) == (3, [])
+    [warning] = report.warnings  # the USD one stays undecided
+    assert warning.startswith("line 3: price '1.250' could be thousands or decimals")
+    catalog = await _catalog(pool, shop.org_id)
+    assert (catalog["J-1"].price, catalog["J-2"].price) == (Decimal("1250"), None)
+
+
+async def test_a_comma_decimal_elsewhere_in_the_column_keeps_a_comma_undecided(
+    pool, shop, tmp_path
+):
+    # "12,50" and "1,234.50" disagree: the column shows no one mark, and "1,250" beside a
+    # comma decimal is no safe thousands.
+    path = tmp_path / "catalog.csv"
+    path.write_text(
+        'SKU,Name,Price\nA-1,Crate,"1,250"\nA-2,Lid,"12,50"\nA-3,Box,"1,234.50"\n',
+        encoding="utf-8",
+    )
+    report = await import_catalog(pool, shop.org_id, path, default_currency="EUR")
+    [warning] = report.warnings
+    assert warning.startswith("line 2: price '1,250' could be thousands or decimals")
