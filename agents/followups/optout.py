@@ -23,7 +23,7 @@ import uuid
 from storage.db import Connection
 from storage.repositories import audit, opt_outs
 
-from .keywords import Match, find, phrases
+from .keywords import Match, find, normalize, phrases
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ EXACT = frozenset(
         # es
         "baja",
         "darme de baja",
-        "alto",
+        # not "alto": alone it is as often "tall" (an answer about a product) as "stop"
         "parar",
         "cancelar suscripcion",
         "no mas mensajes",
@@ -76,6 +76,8 @@ _MSG = (
     r"(?:messages?|msgs?|texts?|sms|whatsapps?|notifications?|promotions?|promos?|offers?|ads"
     r"|adverts?|advertising|newsletters?|marketing|spam|updates?|follow ?ups?|reminders?"
     r"|broadcasts?)"
+    # "stop the promotion code, it does not work" is about the code, not our messages.
+    r"(?! (?:codes?|coupons?|vouchers?|prices?|discounts?|items?|products?))"
 )
 _DET = r"(?:(?:any|these|those|your|the|all|such|more|anymore|so many|further)\s+)*"
 _ES_MSG = (
@@ -107,7 +109,10 @@ PHRASES = phrases(
     r"opt me out",
     rf"opt out of {_DET}(?:{_MSG}|list|mailing list|whatsapp)",
     rf"(?:want|like|wish|need) to opt out{_END}",
-    r"remove me from (?:your |the |this |our )?(?:[a-z]+ )?(?:list|contacts)",
+    # "remove me from the waiting list" (an order, a restock) is no messaging list.
+    r"remove me from (?:your |the |this |our )?"
+    r"(?:(?!waiting |wait |order |shopping |guest |priority |pre ?order |back ?order )[a-z]+ )?"
+    r"(?:list|contacts)",
     # zh
     r"(?<!取消)退[订訂](?![单單金货貨])",
     r"取消[订訂][阅閱]",
@@ -118,7 +123,9 @@ PHRASES = phrases(
     rf"停止(?:给我|給我|向我)?(?:发送|發送|推送|发|發)(?:{_ZH_GAP}{_ZH_MSG}|了?{_END})",
     r"(?:不要|别|別|请勿|請勿|勿)再?(?:联系|聯繫|联络|聯絡|打扰|打擾|骚扰|騷擾)我",
     r"(?:不要|别|別|请勿|請勿|勿)再(?:打扰|打擾|骚扰|騷擾)",
-    # es
+    # es ("alto" only when it cannot be "tall": "alto por favor", "alto a los mensajes")
+    r"^alto (?:por favor|ya)$",
+    rf"alto a {_ES_DET}{_ES_MSG}",
     rf"no mas {_ES_MSG}",
     rf"no (?:quiero|deseo) (?:recibir |que me (?:envien|manden) )?(?:mas )?{_ES_DET}{_ES_MSG}",
     rf"no (?:quiero|deseo) recibir mas{_END}",
@@ -145,10 +152,32 @@ _OTHER_CHANNEL = re.compile(
     r"|改用|改成|换成|換成"
 )
 
+# ... and so is a later clause asking to be reached another way: "dont call me, text me",
+# "stop texting me the tracking number, just email it", "no me llamen, por correo".
+_CLAUSES = re.compile(r"[,，;；、]|\s-\s")
+_CHANNEL_REQUEST = re.compile(
+    r"^(?:(?:but|just|only|please|pls|and|then|pero|solo|mejor|por favor|y)\s+)*"
+    r"(?:text|txt|sms|email|e mail|mail|call|ring|phone|whatsapp|wechat|message|write to|write)"
+    r" (?:me|it|us|them|him|her)(?![a-z])"
+    r"|(?<![a-z])(?:just (?:email|mail|text|call|whatsapp|write)"
+    r"|by (?:email|e mail|mail|phone|whatsapp|wechat)"
+    r"|por (?:correo|email|mail|telefono|whatsapp|wechat)|llamame|escribeme|mandame un correo)"
+    r"(?![a-z])"
+    r"|发邮件|發郵件|发电邮|用邮件|邮件发|打电话|打電話|微信联系|微信聯繫"
+)
+
+
+def _asks_for_another_channel(text: str) -> bool:
+    """A clause after the first asks to be reached another way ("…, email me")."""
+    return any(_CHANNEL_REQUEST.search(normalize(c)) for c in _CLAUSES.split(text)[1:])
+
 
 def opt_out_match(text: str | None) -> Match | None:
     """How ``text`` asks to opt out (a whole-message keyword, or a phrase), or None."""
-    return find(text, EXACT, PHRASES, unless=_OTHER_CHANNEL)
+    match = find(text, EXACT, PHRASES, unless=_OTHER_CHANNEL)
+    if match is not None and not match.whole_message and _asks_for_another_channel(text or ""):
+        return None
+    return match
 
 
 def opt_out_keyword(text: str | None) -> str | None:

@@ -45,6 +45,17 @@ NOT_OPT_OUTS = [
     "No quiero más mensajes de voz, mejor escríbeme",
     "don't text me, call me instead",
     "stop messaging my assistant",
+    # Regression (review 2): a later clause asking for another channel, a "promotion code" or a
+    # "waiting list" were recorded as opt-outs, and a whole-message "Alto" ("tall", an answer
+    # about a product) opted out with no draft.
+    "dont call me, text me",
+    "stop texting me the tracking number, just email it",
+    "Don't message me on WhatsApp, email me",
+    "no me manden mensajes, por correo mejor",
+    "别再给我发消息了，发邮件给我",
+    "stop the promotion code, it does not work",
+    "remove me from the waiting list",
+    "Alto",
     # a phrase inside a long message is more likely about something else
     "We got the invoice, please stop sending me messages on the old number and use the new one",
 ]
@@ -72,6 +83,9 @@ def test_phrases_about_goods_other_channels_or_in_long_messages_are_not_opt_outs
         ("No quiero recibir más mensajes", False),
         ("dejen de contactarme", False),
         ("no me envíen más mensajes", False),
+        ("Alto por favor", False),
+        ("stop texting me, thanks", False),
+        ("stop the promotions", False),
     ],
 )
 def test_real_opt_outs_say_whether_they_were_the_whole_message(text, whole):
@@ -128,7 +142,13 @@ async def test_pipeline_drafts_false_positives_escalates_phrases_and_keeps_stop_
 
     try:
         # Not opt-outs: drafted like any message, and the buyer is not silenced.
-        for text in ("Don't send me the blue ones, I want 200 red ones", NOT_OPT_OUTS[1]):
+        not_opt_outs = (
+            "Don't send me the blue ones, I want 200 red ones",
+            NOT_OPT_OUTS[1],
+            "Alto",
+            "dont call me, text me",
+        )
+        for text in not_opt_outs:
             outcome, opted, status = await say(text, "whatsapp:+52155")
             assert outcome.skipped is None and outcome.draft is not None, text
             assert status is not None and not opted, text
