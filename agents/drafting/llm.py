@@ -3,8 +3,9 @@
 The model sees the conversation, the customer's memories, the retrieved knowledge and the
 catalog as labelled data (prompts/draft_reply.md), and answers with a ``DraftOut``. Its
 answer is then checked, not trusted: every number it writes must appear in what it was given
-(a price or a discount it made up, or one the customer talked it into, fails the check), and
-its cited sources must be ones it was shown. A draft that fails — or any model error, timeout
+(a price or a discount it made up, or one the customer talked it into, fails the check), a
+promise with no amount ("free shipping", "half price", "打九折") must be one its sources make,
+and its cited sources must be ones it was shown. A draft that fails — or any model error, timeout
 or budget stop (``LLMUnavailable``) — makes the caller use the offline draft instead.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 
 from ..errors import LLMUnavailable
 from .offline import Draft, DraftContext, hit_source, is_learned_price, product_source
+from .promises import promises, quantities
 from .quantities import memory_texts
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,8 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A number that is money or a discount: what the model must never make up.
 _MONEY = re.compile(
     r"(?:[$€¥£]\s?(\d[\d.,]*))|(?:(\d[\d.,]*)\s?(?:%|usd|eur|rmb|cny|gbp|元|美元|欧元|"
-    r"dollars?|euros?|d[oó]lares|off\b|de descuento))",
+    r"dollars?|euros?|d[oó]lares|off\b|de descuento|percent|per cent|por ciento|pour cent|"
+    r"por cento))",
     re.IGNORECASE,
 )
 
@@ -86,18 +89,20 @@ class LLMDrafter:
         out = result.value
         # Money may only come from what the merchant said (knowledge, catalog) — not from the
         # message itself, where "it's 0.10 USD now" lives, nor from the customer's memories:
-        # their quantities are facts, but an amount there is the customer's own figure (a
-        # budget, a price they claim they were promised), never a price we may state.
-        remembered = "\n".join(memories)
-        trusted = _numbers("\n".join([*knowledge, *catalog])) | (
-            _numbers(remembered) - _money(remembered)
-        )
+        # their counted quantities ("Needs 500 pcs") are facts, but any other number there is
+        # the customer's own figure (a budget, "was quoted 0.10 per bottle"), never a price.
+        sources = "\n".join([*knowledge, *catalog])
+        trusted = _numbers(sources) | {_canon(n) for n in quantities("\n".join(memories))}
         invented = _money(out.reply) - trusted
         if invented:
             raise LLMUnavailable(
                 f"the draft states prices or discounts it was not given: {invented}"
             )
-        sources = _sources(out.source_ids, ctx)
+        # "Free shipping", "half price", "envío gratis": promises with no amount to check.
+        promised = promises(out.reply) - promises(sources)
+        if promised:
+            raise LLMUnavailable(f"the draft makes promises it was not given: {promised}")
+        cited = _sources(out.source_ids, ctx)
         kind = "llm_handoff" if out.needs_human else "llm"
         metadata = result.as_metadata() if hasattr(result, "as_metadata") else {}
         log.debug("llm draft for org %s: %s (%s)", org_id, kind, metadata)
@@ -106,7 +111,7 @@ class LLMDrafter:
             out.language or ctx.classification.language,
             kind,
             round(float(out.confidence), 3),
-            sources,
+            cited,
         )
 
 

@@ -7,7 +7,8 @@ model's facts that say something new; :meth:`MemoryService.remember` stores both
 model's with ``source`` "llm") through the same dedupe and single-value rules.
 
 The model's facts are checked, not trusted: a fact must be a short sentence, and one that
-states a price or a discount is dropped unless it is the customer's own budget. Memories
+states a price or a discount — with a currency, or as a price they say they were quoted ("Was
+quoted 0.10 per bottle") — is dropped unless it is the customer's own budget. Memories
 are shown to the LLM drafter as facts it may repeat, so "Was promised 90% off" must never
 become one because a customer said so.
 """
@@ -35,6 +36,18 @@ _MONEY = re.compile(
     r"[$€¥£]\s?\d|\d[\d.,]*\s?(?:%|usd|eur|rmb|cny|gbp|元|美元|欧元|dollars?|euros?|"
     r"d[oó]lares|off\b|de descuento)|\b(?:discount|descuento|free (?:of charge|shipping|delivery)|"
     r"gratis)\b|折扣|免费|包邮",
+    re.IGNORECASE,
+)
+# A price the customer says they were given ("Was quoted 0.10 per bottle by the sales rep",
+# "El precio era 0,10"): a claimed deal, with no currency for the money filter to see. Words
+# of an offer always; price words when the fact has a number ("Is price-sensitive" is a fact).
+_PRICE_CLAIM = re.compile(
+    r"\bquoted\b|\bquotation\b|\boffered\b|\bpromised\b|报价|\bcotiz\w*", re.IGNORECASE
+)
+_PRICE_WORD = re.compile(
+    r"\bpric(?:e|es|ed|ing)\b|\bper (?:bottle|unit|piece|pc|item|box|carton|case|pair|set|"
+    r"dozen|kg|kilo|ton|meter|metre)\b|\bprecios?\b|\bpor (?:unidad|botella|pieza|caja)\b"
+    r"|\bprix\b|\bpreços?\b|单价|价格|价钱|每个|每件|每瓶|每箱",
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
@@ -81,10 +94,18 @@ def facts_from_llm(out: MemoriesOut) -> list[Fact]:
         content = " ".join(memory.content.split())
         if not content or len(content) > MAX_CHARS:
             continue
-        if memory.category != "budget" and _MONEY.search(content):
+        if memory.category != "budget" and _states_price(content):
             continue  # a price or discount "promised" is the catalog's business, not a fact
         facts.append(Fact(memory.category, content, round(float(memory.importance), 3)))
     return facts[:MAX_FACTS]
+
+
+def _states_price(content: str) -> bool:
+    if _MONEY.search(content) or _PRICE_CLAIM.search(content):
+        return True
+    return bool(_PRICE_WORD.search(content)) and bool(
+        re.search(r"\d|[一二三四五六七八九十]", content)
+    )
 
 
 def merge(rules: Sequence[Fact], llm: Sequence[Fact]) -> list[Fact]:
