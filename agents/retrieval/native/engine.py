@@ -29,6 +29,7 @@ import logging
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -173,9 +174,18 @@ def _build(compiler: str, out: Path) -> str | None:
     return None
 
 
+# A self-check ended by one of these crashed inside the engine (a bad instruction, a bad
+# address, a division fault, an abort): the same build crashes the same way on every start,
+# so it is a verdict. SIGKILL (the OOM killer) and SIGTERM say nothing about the engine.
+_CRASH_SIGNALS = frozenset(
+    (signal.SIGSEGV, signal.SIGILL, signal.SIGBUS, signal.SIGFPE, signal.SIGABRT)
+)
+
+
 def _self_check(lib: Path) -> str | None:
-    """``None`` when the engine passed; the check's verdict (remembered) when it failed.
-    Raises when the check died without one (a signal, a Python error, another exit code)."""
+    """``None`` when the engine passed; the check's verdict (remembered) when it failed or
+    crashed (:data:`_CRASH_SIGNALS`). Raises when it died without a verdict: killed (SIGKILL,
+    SIGTERM), timed out, a Python error, another exit code."""
     cmd = [sys.executable, str(SELFCHECK), str(lib)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=_CHECK_TIMEOUT, env=env)
@@ -184,11 +194,18 @@ def _self_check(lib: Path) -> str | None:
     last = (done.stdout.strip() or done.stderr.strip() or "no output").splitlines()[-1]
     if done.returncode == REJECTED:
         return f"self-check failed: {last}"
+    if -done.returncode in _CRASH_SIGNALS:
+        return f"self-check crashed ({_died(done.returncode)}): {last}"
     raise TransientFailure(f"the self-check died ({_died(done.returncode)}): {last}")
 
 
 def _died(returncode: int) -> str:
-    return f"signal {-returncode}" if returncode < 0 else f"exit {returncode}"
+    if returncode >= 0:
+        return f"exit {returncode}"
+    try:
+        return f"signal {-returncode}, {signal.Signals(-returncode).name}"
+    except ValueError:
+        return f"signal {-returncode}"
 
 
 def _write_atomically(path: Path, text: str) -> None:

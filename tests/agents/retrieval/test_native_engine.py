@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import logging
 import shutil
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -217,6 +218,43 @@ def test_a_self_check_killed_by_a_signal_is_retried_at_the_next_start(
     _fake_engine_build(monkeypatch, "print('ok')\n", tmp_path)  # the next start: it passes
     built = engine.native_engine(cache)
     assert built is not None and built.exists()
+
+
+@pytest.mark.parametrize("name", ["SIGSEGV", "SIGILL", "SIGBUS", "SIGFPE", "SIGABRT"])
+def test_a_self_check_that_crashes_the_engine_is_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # Regression: a self-check killed by SIGSEGV/SIGILL counted as temporary, so a build that
+    # crashes every time was rebuilt (and crashed) on every start.
+    crash = f"import os, signal\nos.kill(os.getpid(), signal.{name})\n"
+    _fake_engine_build(monkeypatch, crash, tmp_path)
+    cache = tmp_path / "cache"
+    assert engine.native_engine(cache) is None
+    [failed] = cache.glob("*.failed")
+    assert f"self-check crashed (signal {getattr(signal, name).value}, {name})" in (
+        failed.read_text()
+    )
+    assert not list(cache.glob("*.so"))
+
+    def no_build(*_: object) -> None:
+        raise AssertionError("rebuilt an engine whose self-check crashed before")
+
+    monkeypatch.setattr(engine, "_build", no_build)
+    assert engine.native_engine(cache) is None
+
+
+def test_a_self_check_terminated_or_timed_out_is_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    _fake_engine_build(
+        monkeypatch, "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n", tmp_path
+    )
+    assert engine.native_engine(cache) is None
+    monkeypatch.setattr(engine, "_CHECK_TIMEOUT", 0.5)
+    _fake_engine_build(monkeypatch, "import time\ntime.sleep(30)\n", tmp_path)
+    assert engine.native_engine(cache) is None
+    assert not list(cache.glob("*.failed"))
 
 
 def test_a_self_check_that_crashes_is_not_remembered_but_a_verdict_is(
