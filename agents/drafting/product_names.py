@@ -13,7 +13,8 @@ thing ("electric toothbrush", "电动牙刷"), so each must be in the product's 
 part included: "white mugs" is "Ceramic Mug - White"). "electric toothbrush" is not "Bamboo
 Toothbrush" and "电动牙刷" is not "儿童牙刷": the customer is asked which product instead of
 being quoted another one's price. Words that only frame the noun ("the", "500", "want",
-"的", "个", "要") are not descriptions.
+"的", "个", "要") or rate it ("cheapest", "big", "best", "便宜", "barato") are not
+descriptions.
 """
 
 from __future__ import annotations
@@ -42,6 +43,15 @@ _FRAMING = frozenset(
         "price prices pricing cost costs how what which who when where why please pls thanks "
         "hello hey also just only still again here there about around approx approximately "
         "dozen hundred thousand million "
+        # evaluative and size words: "your cheapest toothbrush", "big mugs", "the best bottle"
+        # ask about the catalog's product, they do not name another one
+        "cheap cheaper cheapest affordable budget economical best better good great nice "
+        "top quality popular favourite favorite usual regular standard normal basic newest "
+        "latest big bigger biggest small smaller smallest large larger largest little tiny "
+        "huge mini soft softer "
+        "barato barata baratos baratas economico económico mejor mejores bueno buena buenos "
+        "buenas nuevo nueva nuevos nuevas grande grandes pequeño pequeña pequeños pequeñas "
+        "más mas "
         "una uno unos unas los las del con para por precio precios cuánto cuanto cuánta "
         "cuanta cuesta cuestan quiero queremos necesito necesitamos tiene tienen hay sus "
         "mis tus esta este estos estas ese esa esos esas"
@@ -52,6 +62,12 @@ _FRAMING = frozenset(
 _CJK_FRAMING = frozenset(
     "的个只支把件套款种批箱盒瓶些这那该此要买订购想需问找请和与及或跟您你我他她们了是有卖报询下几多少么啥呢吗给"
 )
+# Evaluative or size words right before a Chinese head ("最便宜的" ends in 的 already; "便宜
+# 牙刷", "最好保温杯", "大号杯" do not): they ask about the product, not name another one.
+_CJK_EVALUATIVE = (
+    "便宜", "实惠", "划算", "最好", "好", "新款", "新", "最新", "大", "小", "软", "热销", "畅销",
+    "大号", "小号", "中号", "普通", "标准",
+)  # fmt: skip
 # Words that never identify a product on their own.
 _FILLER = frozenset(
     (  # noqa: SIM905 - a word list reads better as words
@@ -113,7 +129,12 @@ def _cjk_tail(run: str, name: str, message: str) -> int:
             continue
         for found in re.finditer(re.escape(tail), message):
             before = message[found.start() - 1] if found.start() else ""
-            if not _CJK_RUN.fullmatch(before) or before in _CJK_FRAMING or before in name:
+            if (
+                not _CJK_RUN.fullmatch(before)
+                or before in _CJK_FRAMING
+                or before in name
+                or message[: found.start()].endswith(_CJK_EVALUATIVE)
+            ):
                 return len(tail)
         return 0  # the longest tail said is described otherwise: a shorter one would be too
     return 0
