@@ -167,9 +167,14 @@ _CHANNEL_REQUEST = re.compile(
 )
 
 
+# A negated clause refuses that channel too ("别发广告了，打电话也不要", "…, and dont call me").
+_NEGATED = re.compile(r"(?<![a-z])(?:dont|do not|never|not|no|nor)(?![a-z])|不|别|別|勿")
+
+
 def _asks_for_another_channel(text: str) -> bool:
     """A clause after the first asks to be reached another way ("…, email me")."""
-    return any(_CHANNEL_REQUEST.search(normalize(c)) for c in _CLAUSES.split(text)[1:])
+    clauses = (normalize(c) for c in _CLAUSES.split(text)[1:])
+    return any(_CHANNEL_REQUEST.search(c) and not _NEGATED.search(c) for c in clauses)
 
 
 def opt_out_match(text: str | None) -> Match | None:

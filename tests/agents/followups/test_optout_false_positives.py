@@ -86,6 +86,8 @@ def test_phrases_about_goods_other_channels_or_in_long_messages_are_not_opt_outs
         ("Alto por favor", False),
         ("stop texting me, thanks", False),
         ("stop the promotions", False),
+        ("别再发广告了，打电话也不要", False),  # refuses the other channel too
+        ("stop sending me messages, and dont call me either", False),
     ],
 )
 def test_real_opt_outs_say_whether_they_were_the_whole_message(text, whole):
