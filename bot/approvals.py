@@ -28,6 +28,7 @@ from storage.errors import NotFound
 from storage.repositories import audit, channels, conversations, messages
 from storage.repositories.suggestions import Suggestion
 
+from .learning_privacy import cited_texts, customer_of, names, private_details
 from .outbox import ChannelOutbox, queue_reply
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ ACTIONS = {"approve": "approved", "edit": "edited", "reject": "rejected", "escal
 # apologies and hand-off notes answer nothing and name this customer (a later customer asking
 # the same would be drafted "Thanks for your message Lucia!" at FAQ confidence), and catalog
 # answers quote today's prices (prices come only from the catalog; a learned one goes stale).
-# A person's edit is always learned: their words are the correction.
+# A person's edit is learned: their words are the correction — unless it names the customer
+# (no learned reply may: bot/learning_privacy.py).
 # A reused learned price (agents/drafting/offline.py) approved unedited is no new knowledge, and
 # learning it again would copy the note "quoted earlier" into the corpus.
 UNLEARNED_KINDS = frozenset({"template", "handoff", "llm_handoff", "catalog", "learned_price"})
@@ -280,6 +282,8 @@ async def _learn(
     )
     if not (question or "").strip():
         return
+    if await _personal(conn, suggestion, answer, question, edited=edited):
+        return
     classification: dict[str, Any] = suggestion.metadata.get("classification") or {}
     await conn.execute(
         """
@@ -299,6 +303,24 @@ async def _learn(
         classification.get("sub_intent"),
         user.id,
     )
+
+
+async def _personal(
+    conn: Connection, suggestion: Suggestion, answer: str, question: str, *, edited: bool
+) -> bool:
+    """Whether the reply carries the customer it was written for, so must not be reused for
+    others (bot/learning_privacy.py). Any reply naming them is sent but not learned: the
+    next customer would be greeted by their name. An unedited draft also must not repeat
+    their memories; a person's edit may (staff chose those words for this answer)."""
+    customer = await customer_of(conn, suggestion.org_id, suggestion.conversation_id)
+    if edited:
+        leaked = names(answer, customer)
+    else:
+        public = [question, *await cited_texts(conn, suggestion.org_id, suggestion.sources)]
+        leaked = private_details(answer, customer, public=public)
+    if leaked:
+        log.info("suggestion %s not learned: it names its customer's details", suggestion.id)
+    return bool(leaked)
 
 
 def _teaches(suggestion: Suggestion) -> bool:

@@ -90,17 +90,17 @@ async def test_an_approved_model_draft_is_learned_only_when_it_rests_on_knowledg
 ):
     # Regression: only the offline kinds were skipped, so an approved model greeting
     # ("Thanks Lucia, ...") became a corpus answer and was drafted to the next customer.
-    desk.pipeline.drafter = ModelDraft("Thanks Lucía, we will get back to you shortly!", sources)
+    # (A draft naming the customer is never learned: test_approvals_privacy.py.)
+    reply = "Thanks, we will get back to you shortly!"
+    desk.pipeline.drafter = ModelDraft(reply, sources)
     outcome = await draft_for(desk, "hello, do you ship to Spain?")
 
     await desk.approvals.decide(desk.ref.org_id, outcome.suggestion_id, desk.staff.ana, "approve")
 
     [sent] = await outbound_rows(desk.pool, desk.ref.org_id)
-    assert sent["content"] == "Thanks Lucía, we will get back to you shortly!"
+    assert sent["content"] == reply
     rows = await corpus_rows(desk.pool, desk.ref.org_id)
-    assert [r["answer"] for r in rows] == (
-        ["Thanks Lucía, we will get back to you shortly!"] if learned else []
-    )
+    assert [r["answer"] for r in rows] == ([reply] if learned else [])
 
 
 async def test_an_edited_model_draft_is_learned(desk):
