@@ -88,6 +88,11 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _VOWELS = frozenset("aeiouyáéíóúàèìòùâêîôûãõäëïöüœæ")
 _CONSONANT_RUN = re.compile(r"[^\Waeiouyáéíóúàèìòùâêîôûãõäëïöüœæ\d_']{6,}")
 _LONGEST_WORD = 25
+# Trade acronyms ("OEM", "MOQ", "FOB CIF?"): a message of only short capitals that are
+# no function word of any language has no language of its own (the n-grams of "OEM" read as
+# Portuguese). "YES", "OUI", "NÃO" are function words and keep theirs; so do two letters ("SI").
+_ACRONYM = re.compile(r"[A-Z]{3,5}")
+_MOST_ACRONYMS = 3
 # "holaaaaa", "sooooo": a stretched letter counts once, else it swamps the n-grams.
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 
@@ -116,6 +121,15 @@ def _words_only(text: str) -> str:
     shortened."""
     text = _WORD.sub(lambda m: m.group(0) if _is_word(m.group(0)) else " ", text)
     return _STRETCHED.sub(r"\1\1", text)
+
+
+def _only_acronyms(text: str) -> bool:
+    words = _WORD.findall(text)
+    return 0 < len(words) <= _MOST_ACRONYMS and all(
+        _ACRONYM.fullmatch(w)
+        and not any(w.casefold() in found for found in _FUNCTION_WORDS.values())
+        for w in words
+    )
 
 
 def _lower(text: str) -> str:
@@ -182,11 +196,13 @@ class LanguageDetector:
         results: list[str] = []
         latin: list[int] = []
         for i, text in enumerate(texts):
-            script = script_language(text)
+            original, script = text, script_language(text)
             if script == "latin":
                 texts[i] = text = _words_only(_lower(text))
                 script = script_language(text)
-            if script == "latin" and set(_WORD.findall(_lower(text))) <= _NEUTRAL_WORDS:
+            if script == "latin" and (
+                set(_WORD.findall(_lower(text))) <= _NEUTRAL_WORDS or _only_acronyms(original)
+            ):
                 script = None
             results.append(UNDETERMINED if script in (None, "latin") else script)
             if script == "latin":

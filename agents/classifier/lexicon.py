@@ -31,9 +31,10 @@ CUES: dict[str, tuple[str, ...]] = {
         "vale la pena", "una joya", "well made", "exceeded", "highly", "buy again",
         "volveria a comprar", "再买", "还会买",
         "好用", "值得", "性价比", "干净", "方便", "周到",
-        # Nothing went wrong, said as praise ("No complaints, excellent quality").
-        "no problem", "no problems", "no complaints", "no issues", "no regrets",
-        "sin problema", "sin problemas", "没问题", "没有问题",
+        # Not "no problem", "no complaints", "sin problema", "没问题": those acknowledge
+        # ("no problem, send me the invoice", "没问题，发货吧") or lead into a complaint ("no
+        # complaints about price but shipping took 6 weeks"). Their negator only cancels
+        # the negative word; praise needs a word of its own ("No problem, great service").
     ),
     "thanks": (
         "thanks", "thank", "thx", "ty", "appreciate*", "gracias", "agradez*", "obrigad*",

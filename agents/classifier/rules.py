@@ -86,6 +86,8 @@ def category(predicted: Category, found: Signals, text: str = "") -> Category:
         return "purchase_intent"
     if predicted == "complaint" and asks_about_a_condition(found, text):
         return "question"
+    if predicted == "purchase_intent" and asks_for_time(found):
+        return "question" if found.has("payment", "question_mark", "question_word") else "other"
     if predicted != "spam" or found.has(*_SPAM_MARKS):
         return predicted
     cued = found.has("manipulation")
@@ -141,6 +143,14 @@ def orders_a_quantity(found: Signals) -> bool:
     return bool(
         found.has("ordered") and not found.has("question_mark") and not found.has(*_SPAM_MARKS)
     )
+
+
+def asks_for_time(found: Signals) -> bool:
+    """More days, not more goods ("we need 10 more days to pay", "我们需要15个工作日付款"):
+    a payment's or a task's deadline, which the model reads as an order because "need 10"
+    and "pay" are an order's words. Not when the message also counts goods ("we need 500
+    pcs in 10 days")."""
+    return bool(found.has("asks_for_time") and not found.has("quantity", "ordered"))
 
 
 def asks_about_a_condition(found: Signals, text: str) -> bool:

@@ -48,15 +48,34 @@ _UNITS = (
     r"|lots?|chairs?|sillas?|mugs?|tazas?|playeras|camisetas|t-shirts|pieces|lots|kits?"
 )
 # After a count: not a span of time, an amount of money or a share ("I need 15 minutes",
-# "we need 30 days to pay", "want 50% off").
+# "we need 30 days to pay", "want 50% off"), also with up to two words between the count and
+# the unit: "we need 10 more days to pay", "15 working days", "10 dias habiles" is no order.
+_TIME_QUALIFIERS = (
+    r"more|extra|working|business|additional|calendar|further|other|full|whole|habiles|mas"
+    r"|adicionales|uteis|de plus|supplementaires"
+)
+_TIME_UNITS = (
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?"
+    r"|dias|semanas|meses|anos|horas|minutos|jours|semaines|mois"
+)
 _NOT_TIME_OR_MONEY = (
-    r"(?!\d)(?!\s*%|\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?"
-    r"|dias|semanas|meses|anos|horas|minutos|jours|semaines|mois|usd|eur|euros?|dollars?"
-    r"|dolares|pesos|reais|percent|por ?ciento)\b)"
+    rf"(?!\d)(?!\s*%|\s*(?:(?:{_TIME_QUALIFIERS})\s+){{0,2}}(?:{_TIME_UNITS}|usd|eur|euros?"
+    r"|dollars?|dolares|pesos|reais|percent|por ?ciento)\b)"
+)
+# Someone asking for time, not goods: "we need 10 more days to pay", "necesitamos 15 dias
+# habiles", "我们需要15个工作日". The model reads "need 10 ... pay" as an order.
+ASKS_FOR_TIME = re.compile(
+    r"\b(?:need|needs|needed|want|require|requires|necesito|necesitamos|preciso|precisamos"
+    r"|il nous faut|besoin de)\s+(?:another|about|around|some|otros|otras|unos|unas)?\s*"
+    rf"\d+\s*(?:(?:{_TIME_QUALIFIERS})\s+){{0,2}}(?:{_TIME_UNITS})\b"
+    r"|(?:需要|要|再给|宽限)\s*\d+\s*个?(?:工作日|工作天|天|周|星期|礼拜|个月|月|小时)",
+    re.IGNORECASE,
 )
 QUANTITY = re.compile(
     rf"(?:\b(?:{_NUMBER}|{_NUMBER_WORDS})\s?(?:{_UNITS})\b)"
-    rf"|(?:(?:{_NUMBER})\s?(?:个|件|台|套|箱|吨|只|双|条|包|盒|把|瓶|斤|公斤|米|张|托|柜|打|份|支))"
+    # 个 counts goods, except in a span of time ("10个工作日", "3个月", "2个小时").
+    rf"|(?:(?:{_NUMBER})\s?(?:个(?!工作|月|小时|钟头|星期|礼拜)|件|台|套|箱|吨|只|双|条|包|盒|把|瓶"
+    r"|斤|公斤|米|张|托|柜|打|份|支))"
     rf"|(?:\b(?:i want|i need|we need|quiero|necesito|necesitamos|quero|je voudrais)\s\d{{2,}}"
     rf"{_NOT_TIME_OR_MONEY})",
     re.IGNORECASE,
@@ -233,6 +252,8 @@ def signals(text: str) -> Signals:
         # Read by the rules only: as a model column it would make "buy 10,000 followers"
         # look like an order to the model (and change its input width, see RULE_CUES).
         cues["ordered"] = 1
+    if ASKS_FOR_TIME.search(stripped):
+        cues["asks_for_time"] = 1  # read by the rules only, like "ordered"
     quantity = QUANTITY.search(stripped)
     letters = [ch for ch in text if ch.isalpha()]
     upper = sum(ch.isupper() for ch in letters)

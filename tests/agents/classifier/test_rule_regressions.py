@@ -30,7 +30,7 @@ PRAISE_AFTER_A_NEGATED_WORD = [
 def test_a_negator_does_not_reach_past_a_comma(text):
     found = signals(text)
     assert found.count("negative") == 0
-    assert found.count("positive") >= 2  # "no problem" itself, and "great"/"excelente"
+    assert found.count("positive") == 1  # "great"/"excelente"; "no problem" is no praise
 
 
 @pytest.mark.parametrize("text", PRAISE_AFTER_A_NEGATED_WORD)
@@ -42,9 +42,10 @@ def test_praise_after_no_problem_is_praise(classifier, text):
 @pytest.mark.parametrize(
     "text", ["No problem", "no complaints", "no issues at all", "sin problemas", "没问题"]
 )
-def test_nothing_went_wrong_is_positive(text):
+def test_nothing_went_wrong_is_neutral(text):
+    """An acknowledgement: its negator cancels the negative word, and that is all."""
     found = signals(text)
-    assert (found.count("positive"), found.count("negative")) == (1, 0)
+    assert (found.count("positive"), found.count("negative")) == (0, 0)
 
 
 @pytest.mark.parametrize(
