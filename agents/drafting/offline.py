@@ -43,6 +43,21 @@ from .quantities import (
 from .templates import name_part, render
 
 _PRICE_INTENTS = frozenset({"price_inquiry", "moq", "quote", "bulk_order", "purchase"})
+# A buyer's question about something other than the price ("I need 200 units, do you offer
+# samples?" is purchase_intent/sample_request): the catalog price template would not answer
+# it, so it goes to the knowledge excerpts or a person instead.
+_NOT_PRICE_QUESTIONS = frozenset(
+    {
+        "sample_request",
+        "lead_time",
+        "trade_terms",
+        "customization",
+        "shipping",
+        "payment",
+        "refund",
+        "order_status",
+    }
+)
 
 
 _CENT = Decimal("0.01")
@@ -112,7 +127,9 @@ class OfflineDrafter:
         language = c.language if c.language not in ("und", "") else ctx.customer_language or "en"
         fields = {"shop": ctx.shop_name, "name_part": name_part(ctx.customer_name, language)}
 
-        asks_price = c.category == "purchase_intent" or c.sub_intent in _PRICE_INTENTS
+        asks_price = c.sub_intent in _PRICE_INTENTS or (
+            c.category == "purchase_intent" and c.sub_intent not in _NOT_PRICE_QUESTIONS
+        )
         answer = self._faq(ctx, language, asks_price=asks_price)
         if answer is not None and c.category in HIT_CATEGORIES:
             return answer

@@ -540,3 +540,27 @@ def test_a_price_question_naming_no_product_uses_the_one_named_before():
         )
     )
     assert none.kind == "template"
+
+
+def test_a_buyers_question_about_samples_is_not_answered_with_the_price_template():
+    # Regression (README walkthrough): "I need 200 units, do you offer samples?" is
+    # purchase_intent/sample_request; it got the catalog price template asking which product.
+    excerpt = Hit("chunk", uuid.uuid4(), 0.55, "Samples ship in 3 days, freight paid by the "
+                  "buyer.", "Guide", "en", dense_score=0.55)  # fmt: skip
+    ctx = DraftContext(
+        "I need 200 units, do you offer samples?",
+        cls("purchase_intent", sub_intent="sample_request"),
+        hits=[excerpt],
+        products=[product()],
+    )
+    draft = drafter.draft(ctx)
+    assert draft.kind == "knowledge" and "Samples ship in 3 days" in draft.text
+    # An order with no other question still gets the catalog price.
+    order = drafter.draft(
+        DraftContext(
+            "price of BTL-500 for 1000 pcs?",
+            cls("purchase_intent", sub_intent="order"),
+            products=[product()],
+        )  # fmt: skip
+    )
+    assert order.kind == "catalog" and "2.10 USD" in order.text
