@@ -63,8 +63,8 @@ _BATCH = 32  # texts per engine call: big enough to amortise weight streaming, s
 # Query calls of at most this many texts run on one OpenMP thread (native engine only). The
 # pipeline's calls hold 1.5 texts on average; two threads on one such call spend much of their
 # CPU waiting for each other at barriers, and QueryEncoder keeps two calls in flight, which
-# fills both cores anyway. Measured: CPU per message 18.9-19.0 ms -> 15.2-16.0 ms in
-# bench/pipeline.py (docs/BENCHMARKS.md); vectors are identical (same kernels, same order).
+# fills both cores anyway. Measured one query a call: 9.7 ms CPU on one thread against
+# 12.1-13.4 ms on two (docs/BENCHMARKS.md); vectors are identical (same kernels, same order).
 SINGLE_THREAD_QUERIES = 8
 
 
