@@ -126,6 +126,8 @@ def _interactive(run: Callable, playground: Playground, as_json: bool, history: 
 
 def format_turn(turn: Turn) -> str:
     """The human view of one turn."""
+    if turn.skipped and turn.category is None:  # nothing classified: the rest would be None
+        return f"skipped    {turn.skipped}\n"
     hot = "yes" if turn.hot_lead else "no"
     lines = [
         f"category   {turn.category} (sub-intent {turn.sub_intent or '-'}, "
@@ -145,6 +147,8 @@ def format_turn(turn: Turn) -> str:
     lines.append(f"draft      {turn.draft if turn.draft is not None else '(no draft)'}")
     lines.append(f"action     {turn.action}: {turn.reason}")
     lines.append(f"engine     {turn.engine}{_fallbacks(turn)}")
+    if turn.skipped:
+        lines.append(f"skipped    {turn.skipped}")
     return "\n".join(lines) + "\n"
 
 

@@ -59,6 +59,9 @@ class Turn:
     # Why each LLM step ("classify", "memories", "draft") was done offline, when it was.
     llm_fallbacks: dict[str, str] = field(default_factory=dict)
     suggestion_id: uuid.UUID | None = None
+    # Why the pipeline stopped before classifying (e.g. a bare STOP: the customer opted out);
+    # every other field is then empty, so this is the only thing the turn says.
+    skipped: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "text"}
@@ -75,6 +78,7 @@ def turn_from(text: str, outcome: Outcome) -> Turn:
         engine=outcome.engine,
         llm_fallback=outcome.llm_fallback,
         llm_fallbacks=dict(outcome.llm_fallbacks),
+        skipped=outcome.skipped,
     )
     c = outcome.classification
     if c is not None:
