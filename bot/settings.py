@@ -18,8 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import types
-import typing
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -42,6 +40,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+
+from .settings_env_errors import describe_undecodable_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = PROJECT_ROOT / "config.yaml"
@@ -350,7 +350,7 @@ def load_settings(config_file: Path | None = None) -> Settings:
     except ValidationError as err:
         raise ConfigError(_describe(err)) from err
     except SettingsError as err:  # an env value of a list/mapping setting that is not JSON
-        raise ConfigError(_describe_undecodable_env(err)) from err
+        raise ConfigError(describe_undecodable_env(err, Settings, ENV_PREFIX)) from err
 
 
 def _refuse_unknown_env_sections() -> None:
@@ -425,62 +425,3 @@ def _describe(err: ValidationError) -> str:
         shown = "" if hidden else f", got {given!r}"
         lines.append(f"  {dotted}: {item['msg']}{shown}{hint}")
     return "\n".join(lines)
-
-
-def _describe_undecodable_env(err: SettingsError) -> str:
-    """pydantic-settings names only the section ("llm"); name the variable instead."""
-    found = re.search(r'field "([^"]+)"', str(err))
-    section = found.group(1) if found else ""
-    prefix = f"{ENV_PREFIX}{section.upper()}__"
-    lines = ["invalid configuration:"]
-    for name in sorted(os.environ):
-        value = os.environ[name]
-        if not name.upper().startswith(prefix) or _is_json(value):
-            continue
-        kind = _json_kind(section, name[len(prefix) :].lower().split("__"))
-        if kind == "list":
-            example = json.dumps([part.strip() for part in value.split(",")], ensure_ascii=False)
-            lines.append(f"  {name}: a list takes JSON, e.g. '{example}', got {value!r}")
-        elif kind == "mapping":
-            lines.append(f"  {name}: a mapping takes JSON, e.g. '{{\"key\": 1}}', got {value!r}")
-    if len(lines) == 1:  # could not tell which one: at least say where to look
-        lines.append(f"  {prefix}*: a value could not be read ({err}); lists take JSON")
-    return "\n".join(lines)
-
-
-def _json_kind(section: str, keys: list[str]) -> str | None:
-    """ "list" or "mapping" when the setting at section.keys is read from the environment as
-    JSON (a list, a dict or a whole section), else None."""
-    field = Settings.model_fields.get(section)
-    annotation: Any = field.annotation if field else None
-    for key in keys:
-        annotation = _strip_optional(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            inner = annotation.model_fields.get(key)
-            if inner is None or any(m is NoDecode for m in inner.metadata):
-                return None  # unknown, or read from plain text by its own validator
-            annotation = inner.annotation
-        elif typing.get_origin(annotation) is dict:
-            annotation = typing.get_args(annotation)[1]
-        else:
-            return None
-    annotation = _strip_optional(annotation)
-    if typing.get_origin(annotation) is list:
-        return "list"
-    is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    return "mapping" if is_model or typing.get_origin(annotation) is dict else None
-
-
-def _strip_optional(annotation: Any) -> Any:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        return args[0] if len(args) == 1 else annotation
-    return annotation
-
-
-def _is_json(value: str) -> bool:
-    try:
-        json.loads(value)
-    except ValueError:
-        return False
-    return True
