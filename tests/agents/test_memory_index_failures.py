@@ -13,66 +13,21 @@ import pytest
 from agents.memory.service import MemoryService, _decayed
 from agents.retrieval.embedders import HashingEmbedder
 from agents.retrieval.queries import QueryEncoder
-from storage.db import transaction
 from storage.repositories import memories as memory_repo
 from storage.repositories import vector_spaces
-from tests.storage.factories import make_org
+from tests.agents import memory_upkeep_fixtures as shared
+from tests.agents.memory_upkeep_fixtures import Failing
+from tests.agents.memory_upkeep_fixtures import add_memory as add
 
-
-class Failing(HashingEmbedder):
-    """Refuses any call holding a text that contains ``bad`` (every call, if ``bad`` is "")
-    and counts the calls it refused."""
-
-    def __init__(self, bad: str) -> None:
-        super().__init__(dim=64)
-        self.bad = bad
-        self.refused = 0
-
-    def embed_documents(self, texts):
-        if any(self.bad in t for t in texts):
-            self.refused += 1
-            raise RuntimeError("the model could not embed this")
-        return super().embed_documents(texts)
+# The shared fixtures, under the names the tests ask for.
+customer = shared.customer
+vectors = shared.vectors
 
 
 def worker(pool, vectors, model, **kwargs) -> MemoryService:
     """A worker process's memory service: nothing shared with another but the database and
     the store (its own query encoder, so no cached passage either)."""
     return MemoryService(pool, vectors=vectors, queries=QueryEncoder(model), **kwargs)
-
-
-@pytest.fixture
-async def vectors():
-    from storage.vectors import VectorStore, make_qdrant_client
-
-    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None), dense_size=64)
-    await store.ensure_collections()
-    yield store
-    await store.aclose()
-
-
-@pytest.fixture
-async def customer(pool):
-    async with transaction(pool) as conn:
-        org = await make_org(conn)
-        customer_id = await conn.fetchval(
-            "INSERT INTO customers (org_id) VALUES ($1) RETURNING id", org.id
-        )
-    yield org.id, customer_id
-    async with pool.acquire() as conn:
-        await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
-
-
-async def add(pool, org_id, customer_id, content) -> memory_repo.Memory:
-    async with pool.acquire() as conn:
-        return await memory_repo.add(
-            conn,
-            org_id=org_id,
-            customer_id=customer_id,
-            category="preference",
-            content=content,
-            importance=0.5,
-        )
 
 
 async def row(pool, memory_id):

@@ -15,58 +15,13 @@ from agents.pipeline import Pipeline
 from agents.retrieval.embedders import HashingEmbedder
 from agents.retrieval.lexical import LexicalEncoder
 from agents.retrieval.queries import QueryEncoder
-from storage.db import transaction
 from storage.repositories import memories as memory_repo
-from tests.storage.factories import make_org
+from tests.agents import memory_upkeep_fixtures as shared
+from tests.agents.memory_upkeep_fixtures import Failing, add_memory
 
-
-class Failing(HashingEmbedder):
-    """Fails any call that holds a text containing ``bad`` (every text, if ``bad`` is "")."""
-
-    def __init__(self, bad: str) -> None:
-        super().__init__(dim=64)
-        self.bad = bad
-        self.refused = 0  # calls refused
-
-    def embed_documents(self, texts):
-        if any(self.bad in t for t in texts):
-            self.refused += 1
-            raise RuntimeError("the model could not embed this")
-        return super().embed_documents(texts)
-
-
-@pytest.fixture
-async def vectors():
-    from storage.vectors import VectorStore, make_qdrant_client
-
-    store = VectorStore(make_qdrant_client(url=None, api_key=None, path=None), dense_size=64)
-    await store.ensure_collections()
-    yield store
-    await store.aclose()
-
-
-@pytest.fixture
-async def customer(pool):
-    async with transaction(pool) as conn:
-        org = await make_org(conn)
-        customer_id = await conn.fetchval(
-            "INSERT INTO customers (org_id) VALUES ($1) RETURNING id", org.id
-        )
-    yield org.id, customer_id
-    async with pool.acquire() as conn:
-        await conn.execute("DELETE FROM organizations WHERE id = $1", org.id)
-
-
-async def add_memory(pool, org_id, customer_id, content) -> memory_repo.Memory:
-    async with pool.acquire() as conn:
-        return await memory_repo.add(
-            conn,
-            org_id=org_id,
-            customer_id=customer_id,
-            category="preference",
-            content=content,
-            importance=0.5,
-        )
+# The shared fixtures, under the names the tests ask for.
+customer = shared.customer
+vectors = shared.vectors
 
 
 async def unindexed(pool, customer_id) -> set[str]:
